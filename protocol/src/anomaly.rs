@@ -1,0 +1,306 @@
+//! Anomalies: what the detector found, why, and what people did about it.
+
+use serde::{Deserialize, Serialize};
+
+use crate::time::{self, Timestamp};
+
+/// What kind of thing misbehaved.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "camelCase")]
+pub enum EntityKind {
+    Tenant,
+    Customer,
+    Model,
+}
+
+/// The tenant, customer or model an anomaly is about.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "camelCase")]
+pub struct EntityRef {
+    pub kind: EntityKind,
+    /// Tenant id, customer id or model id, by `kind`.
+    pub id: String,
+    /// For a customer, the tenant it belongs to.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tenant_id: Option<String>,
+}
+
+/// The measure that left its baseline.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "camelCase")]
+pub enum AnomalyMetric {
+    /// Spend rate in US dollars per hour.
+    CostRate,
+    /// Tokens per call.
+    TokensPerCall,
+}
+
+impl AnomalyMetric {
+    /// Unit of `observed` and `expected`.
+    pub fn unit(self) -> &'static str {
+        match self {
+            AnomalyMetric::CostRate => "USD/h",
+            AnomalyMetric::TokensPerCall => "tokens/call",
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "camelCase")]
+pub enum Severity {
+    Warning,
+    Critical,
+}
+
+/// Where an anomaly stands with the people watching.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "camelCase")]
+pub enum AnomalyStatus {
+    Open,
+    Acknowledged,
+    Dismissed,
+}
+
+/// One point of the anomaly's trend line.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "camelCase")]
+pub struct TrendPoint {
+    #[serde(with = "time::rfc3339_millis")]
+    #[cfg_attr(feature = "openapi", schema(value_type = String, format = DateTime))]
+    pub t: Timestamp,
+    pub observed: f64,
+    pub expected: f64,
+}
+
+/// A customer-and-model pair's part in the excess spend.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "camelCase")]
+pub struct Contributor {
+    pub tenant_id: String,
+    pub customer_id: String,
+    pub model: String,
+    /// Observed spend rate, USD/h.
+    pub observed_usd_per_hour: f64,
+    /// Baseline spend rate, USD/h.
+    pub expected_usd_per_hour: f64,
+    /// Fraction (0–1) of the anomaly's excess dollars this pair accounts for.
+    pub share: f64,
+    /// Calls per minute now divided by its baseline, when there is one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub calls_ratio: Option<f64>,
+    /// Tokens per call now divided by its baseline, when there is one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tokens_per_call_ratio: Option<f64>,
+}
+
+/// Why the anomaly happened, computed from the data.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "camelCase")]
+pub struct Cause {
+    /// Spend above the baseline, USD/h (0 when spend is not above it).
+    pub excess_usd_per_hour: f64,
+    /// One sentence for people, e.g. "82% of the +$412/h over expected came
+    /// from customer acme-17 on claude-opus-4; tokens per call ×4".
+    pub summary: String,
+    /// The largest contributors, largest first.
+    pub contributors: Vec<Contributor>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "camelCase")]
+pub struct Anomaly {
+    /// Stable identifier, e.g. `anm-000017`.
+    pub id: String,
+    pub entity: EntityRef,
+    pub metric: AnomalyMetric,
+    pub severity: Severity,
+    /// Robust z-score of the latest observation against the baseline.
+    pub score: f64,
+    #[serde(with = "time::rfc3339_millis")]
+    #[cfg_attr(feature = "openapi", schema(value_type = String, format = DateTime))]
+    pub started_at: Timestamp,
+    /// Last time the detector re-evaluated it.
+    #[serde(with = "time::rfc3339_millis")]
+    #[cfg_attr(feature = "openapi", schema(value_type = String, format = DateTime))]
+    pub updated_at: Timestamp,
+    /// When the measure returned to its baseline; absent while it is ongoing.
+    #[serde(
+        default,
+        with = "time::rfc3339_millis::option",
+        skip_serializing_if = "Option::is_none"
+    )]
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<String>, format = DateTime))]
+    pub ended_at: Option<Timestamp>,
+    /// Latest observed value, in the metric's unit.
+    pub observed: f64,
+    /// Baseline value, in the metric's unit.
+    pub expected: f64,
+    /// Peak observed value so far.
+    pub peak: f64,
+    /// Observed and expected values from shortly before the start until now.
+    pub trend: Vec<TrendPoint>,
+    pub cause: Cause,
+    pub status: AnomalyStatus,
+    /// Reason given when it was acknowledged or dismissed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub status_reason: Option<String>,
+    #[serde(
+        default,
+        with = "time::rfc3339_millis::option",
+        skip_serializing_if = "Option::is_none"
+    )]
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<String>, format = DateTime))]
+    pub status_changed_at: Option<Timestamp>,
+}
+
+impl Anomaly {
+    pub fn is_ongoing(&self) -> bool {
+        self.ended_at.is_none()
+    }
+}
+
+/// `GET /api/anomalies`
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "camelCase")]
+pub struct AnomaliesResponse {
+    /// Newest first.
+    pub anomalies: Vec<Anomaly>,
+}
+
+/// Optional body of `POST /api/anomalies/{id}/ack` and `/dismiss`.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "camelCase")]
+pub struct AnomalyActionRequest {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reason: Option<String>,
+}
+
+#[cfg(test)]
+pub(crate) mod tests {
+    use super::*;
+    use serde_json::json;
+
+    pub(crate) fn sample() -> Anomaly {
+        Anomaly {
+            id: "anm-000017".into(),
+            entity: EntityRef {
+                kind: EntityKind::Customer,
+                id: "acme-17".into(),
+                tenant_id: Some("acme".into()),
+            },
+            metric: AnomalyMetric::CostRate,
+            severity: Severity::Critical,
+            score: 9.5,
+            started_at: "2026-11-23T10:00:00Z".parse().unwrap(),
+            updated_at: "2026-11-23T10:02:00Z".parse().unwrap(),
+            ended_at: None,
+            observed: 512.0,
+            expected: 100.0,
+            peak: 530.0,
+            trend: vec![TrendPoint {
+                t: "2026-11-23T10:00:00Z".parse().unwrap(),
+                observed: 512.0,
+                expected: 100.0,
+            }],
+            cause: Cause {
+                excess_usd_per_hour: 412.0,
+                summary:
+                    "82% of the +$412/h over expected came from customer acme-17 on claude-opus-4"
+                        .into(),
+                contributors: vec![Contributor {
+                    tenant_id: "acme".into(),
+                    customer_id: "acme-17".into(),
+                    model: "claude-opus-4".into(),
+                    observed_usd_per_hour: 350.0,
+                    expected_usd_per_hour: 12.0,
+                    share: 0.82,
+                    calls_ratio: Some(1.1),
+                    tokens_per_call_ratio: Some(4.0),
+                }],
+            },
+            status: AnomalyStatus::Open,
+            status_reason: None,
+            status_changed_at: None,
+        }
+    }
+
+    #[test]
+    fn json_shape_is_pinned() {
+        let value = serde_json::to_value(sample()).unwrap();
+        assert_eq!(
+            value,
+            json!({
+                "id": "anm-000017",
+                "entity": {"kind": "customer", "id": "acme-17", "tenantId": "acme"},
+                "metric": "costRate",
+                "severity": "critical",
+                "score": 9.5,
+                "startedAt": "2026-11-23T10:00:00.000Z",
+                "updatedAt": "2026-11-23T10:02:00.000Z",
+                "observed": 512.0,
+                "expected": 100.0,
+                "peak": 530.0,
+                "trend": [{"t": "2026-11-23T10:00:00.000Z", "observed": 512.0, "expected": 100.0}],
+                "cause": {
+                    "excessUsdPerHour": 412.0,
+                    "summary": "82% of the +$412/h over expected came from customer acme-17 on claude-opus-4",
+                    "contributors": [{
+                        "tenantId": "acme", "customerId": "acme-17", "model": "claude-opus-4",
+                        "observedUsdPerHour": 350.0, "expectedUsdPerHour": 12.0, "share": 0.82,
+                        "callsRatio": 1.1, "tokensPerCallRatio": 4.0
+                    }]
+                },
+                "status": "open"
+            })
+        );
+        assert_eq!(serde_json::from_value::<Anomaly>(value).unwrap(), sample());
+    }
+
+    #[test]
+    fn reviewed_and_ended_round_trip() {
+        let mut a = sample();
+        a.status = AnomalyStatus::Acknowledged;
+        a.status_reason = Some("known batch job".into());
+        a.status_changed_at = Some("2026-11-23T10:03:00Z".parse().unwrap());
+        a.ended_at = Some("2026-11-23T10:04:00Z".parse().unwrap());
+        let value = serde_json::to_value(&a).unwrap();
+        assert_eq!(value["status"], "acknowledged");
+        assert_eq!(value["statusReason"], "known batch job");
+        assert_eq!(value["endedAt"], "2026-11-23T10:04:00.000Z");
+        let back: Anomaly = serde_json::from_value(value).unwrap();
+        assert_eq!(back, a);
+        assert!(!back.is_ongoing());
+    }
+
+    #[test]
+    fn action_body_is_optional_reason() {
+        let empty: AnomalyActionRequest = serde_json::from_value(json!({})).unwrap();
+        assert_eq!(empty.reason, None);
+        let with: AnomalyActionRequest =
+            serde_json::from_value(json!({"reason": "expected"})).unwrap();
+        assert_eq!(with.reason.as_deref(), Some("expected"));
+        let list = AnomaliesResponse {
+            anomalies: vec![sample()],
+        };
+        let value = serde_json::to_value(&list).unwrap();
+        assert_eq!(value["anomalies"][0]["id"], "anm-000017");
+    }
+
+    #[test]
+    fn units() {
+        assert_eq!(AnomalyMetric::CostRate.unit(), "USD/h");
+        assert_eq!(AnomalyMetric::TokensPerCall.unit(), "tokens/call");
+        assert!(Severity::Critical > Severity::Warning);
+    }
+}

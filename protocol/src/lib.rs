@@ -1,0 +1,33 @@
+//! Every type that crosses the wire between the FinOps backend, the web client
+//! and the load test, plus the validation and time helpers both sides share.
+//!
+//! JSON field names are camelCase; timestamps are RFC 3339 in UTC with
+//! millisecond precision. Nothing here depends on an async runtime, so the
+//! crate compiles to `wasm32-unknown-unknown` for the web client.
+
+pub mod anomaly;
+pub mod error;
+pub mod feed;
+pub mod health;
+pub mod history;
+pub mod limits;
+pub mod metric;
+pub mod models;
+pub mod stats;
+pub mod time;
+pub mod validate;
+pub mod ws;
+
+pub use anomaly::{
+    AnomaliesResponse, Anomaly, AnomalyActionRequest, AnomalyMetric, AnomalyStatus, Cause,
+    Contributor, EntityKind, EntityRef, Severity, TrendPoint,
+};
+pub use error::{ApiErrorDetail, ErrorCode, ErrorResponse, FieldError};
+pub use feed::{IngestRequest, IngestResponse, MetricsResponse};
+pub use health::HealthResponse;
+pub use history::{CustomerUsage, HistoryBucket, HistoryResponse, ModelUsage, TenantUsage};
+pub use metric::{MetricUpdate, Metrics};
+pub use models::{KNOWN_MODELS, ModelInfo};
+pub use stats::StatsResponse;
+pub use time::{TimeWindow, Timestamp};
+pub use ws::{ClientMessage, ServerMessage};

@@ -1,0 +1,187 @@
+//! The metric update: the unit of data on every transport.
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+
+use crate::time;
+
+/// One report of AI usage by a customer of a tenant on one model.
+///
+/// Sources send raw reports (`samples` = 1, `seq` absent). The server folds
+/// the reports of each 250 ms frame by (tenant, customer, model, second) and
+/// gives each folded update the next `seq`: clients resume from the last `seq`
+/// they applied and skip any `seq` they have already seen.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "camelCase")]
+pub struct MetricUpdate {
+    /// Position in the server's update log: consecutive, strictly increasing.
+    /// Assigned by the server; ignored on ingest.
+    #[serde(default)]
+    pub seq: u64,
+    /// When the usage happened (the latest report folded into this update).
+    #[serde(with = "time::rfc3339_millis")]
+    #[cfg_attr(feature = "openapi", schema(value_type = String, format = DateTime))]
+    pub timestamp: DateTime<Utc>,
+    pub tenant_id: String,
+    pub customer_id: String,
+    /// Model identifier, e.g. `gpt-4o` or `claude-sonnet-4` (see [`crate::KNOWN_MODELS`]).
+    pub model: String,
+    /// How many raw reports this update folds together (1 for a raw report).
+    #[serde(default = "one")]
+    pub samples: u32,
+    pub metrics: Metrics,
+}
+
+fn one() -> u32 {
+    1
+}
+
+/// Usage totals. The same shape is used for one report, a bucket and a window.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "camelCase")]
+pub struct Metrics {
+    pub total_calls: u64,
+    /// Input plus output tokens.
+    pub total_tokens: u64,
+    /// Prompt tokens (0 when the source does not split them).
+    #[serde(default)]
+    pub input_tokens: u64,
+    /// Completion tokens (0 when the source does not split them).
+    #[serde(default)]
+    pub output_tokens: u64,
+    /// US dollars.
+    pub total_cost: f64,
+    /// Mean latency per call, weighted by calls.
+    pub avg_latency_ms: f64,
+}
+
+impl Metrics {
+    /// Adds `other` into `self`, keeping the latency a call-weighted mean.
+    pub fn merge(&mut self, other: &Metrics) {
+        let calls = self.total_calls + other.total_calls;
+        if calls > 0 {
+            self.avg_latency_ms = (self.avg_latency_ms * self.total_calls as f64
+                + other.avg_latency_ms * other.total_calls as f64)
+                / calls as f64;
+        }
+        self.total_calls = calls;
+        self.total_tokens += other.total_tokens;
+        self.input_tokens += other.input_tokens;
+        self.output_tokens += other.output_tokens;
+        self.total_cost += other.total_cost;
+    }
+
+    /// Tokens per call, or 0 when there were no calls.
+    pub fn tokens_per_call(&self) -> f64 {
+        if self.total_calls == 0 {
+            0.0
+        } else {
+            self.total_tokens as f64 / self.total_calls as f64
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn sample() -> MetricUpdate {
+        MetricUpdate {
+            seq: 42,
+            timestamp: "2026-11-23T10:15:30.250Z".parse().unwrap(),
+            tenant_id: "northwind".into(),
+            customer_id: "northwind-17".into(),
+            model: "claude-opus-4".into(),
+            samples: 3,
+            metrics: Metrics {
+                total_calls: 12,
+                total_tokens: 30_000,
+                input_tokens: 24_000,
+                output_tokens: 6_000,
+                total_cost: 0.81,
+                avg_latency_ms: 2150.5,
+            },
+        }
+    }
+
+    #[test]
+    fn json_shape_is_pinned() {
+        let value = serde_json::to_value(sample()).unwrap();
+        assert_eq!(
+            value,
+            json!({
+                "seq": 42,
+                "timestamp": "2026-11-23T10:15:30.250Z",
+                "tenantId": "northwind",
+                "customerId": "northwind-17",
+                "model": "claude-opus-4",
+                "samples": 3,
+                "metrics": {
+                    "totalCalls": 12,
+                    "totalTokens": 30000,
+                    "inputTokens": 24000,
+                    "outputTokens": 6000,
+                    "totalCost": 0.81,
+                    "avgLatencyMs": 2150.5
+                }
+            })
+        );
+        let back: MetricUpdate = serde_json::from_value(value).unwrap();
+        assert_eq!(back, sample());
+    }
+
+    #[test]
+    fn spec_contract_without_extras_parses() {
+        // The original contract has no seq, samples or token split.
+        let update: MetricUpdate = serde_json::from_value(json!({
+            "timestamp": "2026-11-23T10:15:30Z",
+            "tenantId": "t1",
+            "customerId": "c1",
+            "model": "gpt-4o",
+            "metrics": {"totalCalls": 1, "totalTokens": 100, "totalCost": 0.001, "avgLatencyMs": 300}
+        }))
+        .unwrap();
+        assert_eq!(update.seq, 0);
+        assert_eq!(update.samples, 1);
+        assert_eq!(update.metrics.input_tokens, 0);
+    }
+
+    #[test]
+    fn merge_weights_latency_by_calls() {
+        let mut a = Metrics {
+            total_calls: 1,
+            total_tokens: 10,
+            input_tokens: 6,
+            output_tokens: 4,
+            total_cost: 1.0,
+            avg_latency_ms: 100.0,
+        };
+        let b = Metrics {
+            total_calls: 3,
+            total_tokens: 30,
+            input_tokens: 20,
+            output_tokens: 10,
+            total_cost: 2.0,
+            avg_latency_ms: 500.0,
+        };
+        a.merge(&b);
+        assert_eq!(a.total_calls, 4);
+        assert_eq!(a.total_tokens, 40);
+        assert_eq!(a.input_tokens, 26);
+        assert_eq!(a.output_tokens, 14);
+        assert!((a.total_cost - 3.0).abs() < 1e-12);
+        assert!((a.avg_latency_ms - 400.0).abs() < 1e-9);
+        assert!((a.tokens_per_call() - 10.0).abs() < 1e-12);
+    }
+
+    #[test]
+    fn merging_empty_keeps_latency() {
+        let mut a = Metrics::default();
+        a.merge(&Metrics::default());
+        assert_eq!(a, Metrics::default());
+        assert_eq!(a.tokens_per_call(), 0.0);
+    }
+}

@@ -1,0 +1,208 @@
+//! WebSocket messages on `GET /ws`, tagged by `type`.
+//!
+//! A session goes: server `hello` → client `subscribe` (with the cursor it
+//! holds, if any) → server `subscribed`, then `delta`s carrying every update
+//! after that cursor in `seq` order, `anomaly` whenever one opens, changes or
+//! ends, and a `heartbeat` when nothing else was sent for a while. If the
+//! server can no longer serve the client's position it sends `resync`: the
+//! client reloads a snapshot over REST and subscribes again.
+
+use serde::{Deserialize, Serialize};
+
+use crate::anomaly::Anomaly;
+use crate::error::ApiErrorDetail;
+use crate::metric::MetricUpdate;
+use crate::time::{self, Timestamp};
+
+/// Client → server.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(
+    tag = "type",
+    rename_all = "camelCase",
+    rename_all_fields = "camelCase"
+)]
+pub enum ClientMessage {
+    /// Start (or restart) the stream after `cursor`; without one, from now.
+    Subscribe {
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        cursor: Option<u64>,
+        /// One of the server's tick options; the default tick otherwise.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        tick_ms: Option<u32>,
+    },
+    /// Change how often deltas are sent.
+    SetTick { tick_ms: u32 },
+}
+
+/// Server → client.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(
+    tag = "type",
+    rename_all = "camelCase",
+    rename_all_fields = "camelCase"
+)]
+pub enum ServerMessage {
+    Hello {
+        #[serde(with = "time::rfc3339_millis")]
+        server_time: Timestamp,
+        /// `seq` of the newest update in the log.
+        cursor: u64,
+        /// The server's coalescing period.
+        frame_ms: u32,
+        /// Ticks a client may ask for.
+        tick_options_ms: Vec<u32>,
+        default_tick_ms: u32,
+    },
+    Subscribed {
+        /// Deltas that follow carry the updates after this `seq`.
+        cursor: u64,
+        tick_ms: u32,
+    },
+    Delta {
+        /// `seq` of the last update in `updates` (the client's new position).
+        cursor: u64,
+        /// When the server sealed the newest frame in this delta.
+        #[serde(with = "time::rfc3339_millis")]
+        sealed_at: Timestamp,
+        /// Consecutive updates in `seq` order.
+        updates: Vec<MetricUpdate>,
+    },
+    Anomaly {
+        anomaly: Anomaly,
+    },
+    Resync {
+        /// Why the stream cannot continue from the client's position.
+        reason: String,
+        /// The server's newest `seq`.
+        cursor: u64,
+    },
+    Heartbeat {
+        #[serde(with = "time::rfc3339_millis")]
+        server_time: Timestamp,
+        cursor: u64,
+    },
+    Error {
+        error: ApiErrorDetail,
+    },
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::error::ErrorCode;
+    use crate::metric::Metrics;
+    use serde_json::json;
+
+    fn round_trip(message: &ServerMessage, expected: serde_json::Value) {
+        let value = serde_json::to_value(message).unwrap();
+        assert_eq!(value, expected);
+        assert_eq!(
+            &serde_json::from_value::<ServerMessage>(value).unwrap(),
+            message
+        );
+    }
+
+    #[test]
+    fn client_messages_are_pinned() {
+        let sub: ClientMessage =
+            serde_json::from_value(json!({"type": "subscribe", "cursor": 12, "tickMs": 1000}))
+                .unwrap();
+        assert_eq!(
+            sub,
+            ClientMessage::Subscribe {
+                cursor: Some(12),
+                tick_ms: Some(1000)
+            }
+        );
+        let bare: ClientMessage = serde_json::from_value(json!({"type": "subscribe"})).unwrap();
+        assert_eq!(
+            bare,
+            ClientMessage::Subscribe {
+                cursor: None,
+                tick_ms: None
+            }
+        );
+        assert_eq!(
+            serde_json::to_value(ClientMessage::SetTick { tick_ms: 500 }).unwrap(),
+            json!({"type": "setTick", "tickMs": 500})
+        );
+        assert!(serde_json::from_value::<ClientMessage>(json!({"type": "launch"})).is_err());
+    }
+
+    #[test]
+    fn server_messages_are_pinned() {
+        let t: Timestamp = "2026-11-23T10:00:00Z".parse().unwrap();
+        round_trip(
+            &ServerMessage::Hello {
+                server_time: t,
+                cursor: 5,
+                frame_ms: 250,
+                tick_options_ms: vec![250, 1000],
+                default_tick_ms: 250,
+            },
+            json!({"type": "hello", "serverTime": "2026-11-23T10:00:00.000Z", "cursor": 5,
+                   "frameMs": 250, "tickOptionsMs": [250, 1000], "defaultTickMs": 250}),
+        );
+        round_trip(
+            &ServerMessage::Subscribed {
+                cursor: 5,
+                tick_ms: 250,
+            },
+            json!({"type": "subscribed", "cursor": 5, "tickMs": 250}),
+        );
+        let update = MetricUpdate {
+            seq: 6,
+            timestamp: t,
+            tenant_id: "t".into(),
+            customer_id: "c".into(),
+            model: "gpt-4o".into(),
+            samples: 1,
+            metrics: Metrics::default(),
+        };
+        let delta = ServerMessage::Delta {
+            cursor: 6,
+            sealed_at: t,
+            updates: vec![update.clone()],
+        };
+        let value = serde_json::to_value(&delta).unwrap();
+        assert_eq!(value["type"], "delta");
+        assert_eq!(value["cursor"], 6);
+        assert_eq!(value["sealedAt"], "2026-11-23T10:00:00.000Z");
+        assert_eq!(value["updates"][0], serde_json::to_value(&update).unwrap());
+        round_trip(
+            &ServerMessage::Resync {
+                reason: "lagged".into(),
+                cursor: 9,
+            },
+            json!({"type": "resync", "reason": "lagged", "cursor": 9}),
+        );
+        round_trip(
+            &ServerMessage::Heartbeat {
+                server_time: t,
+                cursor: 9,
+            },
+            json!({"type": "heartbeat", "serverTime": "2026-11-23T10:00:00.000Z", "cursor": 9}),
+        );
+        round_trip(
+            &ServerMessage::Error {
+                error: ApiErrorDetail {
+                    code: ErrorCode::InvalidParameter,
+                    message: "tickMs must be one of 250, 500".into(),
+                    field: Some("tickMs".into()),
+                },
+            },
+            json!({"type": "error", "error": {"code": "invalid_parameter",
+                   "message": "tickMs must be one of 250, 500", "field": "tickMs"}}),
+        );
+        let anomaly = ServerMessage::Anomaly {
+            anomaly: crate::anomaly::tests::sample(),
+        };
+        let value = serde_json::to_value(&anomaly).unwrap();
+        assert_eq!(value["type"], "anomaly");
+        assert_eq!(value["anomaly"]["id"], "anm-000017");
+        assert_eq!(
+            serde_json::from_value::<ServerMessage>(value).unwrap(),
+            anomaly
+        );
+    }
+}
