@@ -139,7 +139,15 @@ mod tests {
         let names: Vec<&str> = sims.iter().map(TenantSim::tenant_id).collect();
         assert_eq!(
             names,
-            ["northwind", "contoso", "acme", "globex", "initech", "umbrella", "hooli"]
+            [
+                "northwind",
+                "contoso",
+                "acme",
+                "globex",
+                "initech",
+                "umbrella",
+                "hooli"
+            ]
         );
         let reports = run(&mut sims, t0(), 60, 100);
         let mut customers: Vec<&str> = reports.iter().map(|r| r.customer_id.as_str()).collect();
@@ -149,8 +157,21 @@ mod tests {
         for r in &reports {
             assert!(r.customer_id.starts_with(&format!("{}-", r.tenant_id)));
         }
-        assert_eq!(build_tenants(&SimConfig { tenants: 12, ..SimConfig::default() }).len(), 12);
-        assert!(build_tenants(&SimConfig { tenants: 0, ..SimConfig::default() }).is_empty());
+        assert_eq!(
+            build_tenants(&SimConfig {
+                tenants: 12,
+                ..SimConfig::default()
+            })
+            .len(),
+            12
+        );
+        assert!(
+            build_tenants(&SimConfig {
+                tenants: 0,
+                ..SimConfig::default()
+            })
+            .is_empty()
+        );
     }
 
     #[test]
@@ -177,7 +198,10 @@ mod tests {
             // Completions are much shorter than prompts.
             let input: u64 = reports.iter().map(|r| r.metrics.input_tokens).sum();
             let output: u64 = reports.iter().map(|r| r.metrics.output_tokens).sum();
-            assert!(output * 3 < input, "{output} output vs {input} input tokens");
+            assert!(
+                output * 3 < input,
+                "{output} output vs {input} input tokens"
+            );
         }
         // Empty and reversed windows give nothing.
         assert!(sims[0].generate(to, to).is_empty());
@@ -191,7 +215,10 @@ mod tests {
         let to = from + ChronoDuration::minutes(20);
         let expected: f64 = sims.iter().map(|s| s.expected_reports(from, to)).sum();
         let count = run(&mut sims, from, 20 * 60, 1000).len() as f64;
-        assert!((count / expected - 1.0).abs() < 0.02, "{count} vs {expected}");
+        assert!(
+            (count / expected - 1.0).abs() < 0.02,
+            "{count} vs {expected}"
+        );
         // The expectation itself is the configured rate times the rhythm.
         let per_sec = expected / 1200.0;
         assert!((200.0 * 0.4..200.0 * 1.45).contains(&per_sec));
@@ -204,7 +231,10 @@ mod tests {
         let mut small = build_tenants(&calm(300.0, 3));
         let a = run(&mut big, from, 600, 600_000);
         let b = run(&mut small, from, 600, 100);
-        assert!(a.windows(2).all(|w| w[0].timestamp <= w[1].timestamp || w[0].tenant_id != w[1].tenant_id));
+        assert!(
+            a.windows(2)
+                .all(|w| w[0].timestamp <= w[1].timestamp || w[0].tenant_id != w[1].tenant_id)
+        );
         let count_ratio = a.len() as f64 / b.len() as f64;
         assert!((count_ratio - 1.0).abs() < 0.02, "{count_ratio}");
         let cost = |rs: &[MetricUpdate]| rs.iter().map(|r| r.metrics.total_cost).sum::<f64>();
@@ -233,9 +263,17 @@ mod tests {
         spend.sort_by(|a, b| b.total_cmp(a));
         let total: f64 = spend.iter().sum();
         let top_tenth: f64 = spend[..10].iter().sum();
-        assert!(top_tenth / total >= 0.5, "top 10% carry {}", top_tenth / total);
+        assert!(
+            top_tenth / total >= 0.5,
+            "top 10% carry {}",
+            top_tenth / total
+        );
         // Yet no single customer is the whole book.
-        assert!(spend[0] / total < 0.4, "largest carries {}", spend[0] / total);
+        assert!(
+            spend[0] / total < 0.4,
+            "largest carries {}",
+            spend[0] / total
+        );
         // Tenants differ in size.
         let mut by_tenant: HashMap<&str, usize> = HashMap::new();
         for r in &reports {
@@ -260,7 +298,11 @@ mod tests {
         let incidents: Vec<&Incident> = sims.iter().flat_map(|s| s.incidents()).collect();
         let expected = (hours * 3600 - 15 * 60) as f64 / 120.0;
         let ratio = incidents.len() as f64 / expected;
-        assert!((0.85..1.15).contains(&ratio), "{} incidents", incidents.len());
+        assert!(
+            (0.85..1.15).contains(&ratio),
+            "{} incidents",
+            incidents.len()
+        );
         for kind in IncidentKind::ALL {
             let n = incidents.iter().filter(|i| i.kind == kind).count();
             assert!(n as f64 > 0.15 * incidents.len() as f64, "{n} of {kind:?}");

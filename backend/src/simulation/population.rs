@@ -124,7 +124,11 @@ pub struct CustomerProfile {
 impl CustomerProfile {
     /// Mean list-price cost of one report.
     pub fn mean_report_cost(&self) -> f64 {
-        let per_call: f64 = self.models.iter().map(|m| m.share * m.mean_call_cost()).sum();
+        let per_call: f64 = self
+            .models
+            .iter()
+            .map(|m| m.share * m.mean_call_cost())
+            .sum();
         (1.0 + self.extra_calls) * per_call
     }
 }
@@ -213,7 +217,11 @@ fn model_mix(rng: &mut SmallRng) -> Vec<ModelUse> {
 
 /// Builds `tenants` tenants sharing `customers` customers (each tenant gets at
 /// least one, so there are `max(customers, tenants)` in all).
-pub fn build_population(tenants: usize, customers: usize, rng: &mut SmallRng) -> Vec<TenantProfile> {
+pub fn build_population(
+    tenants: usize,
+    customers: usize,
+    rng: &mut SmallRng,
+) -> Vec<TenantProfile> {
     if tenants == 0 {
         return Vec::new();
     }
@@ -275,14 +283,21 @@ mod tests {
         sorted.dedup();
         assert_eq!(sorted.len(), names.len());
         assert_eq!(names[0], "northwind");
-        assert!(names.iter().all(|n| n.chars().all(|c| c.is_ascii_alphanumeric())));
+        assert!(
+            names
+                .iter()
+                .all(|n| n.chars().all(|c| c.is_ascii_alphanumeric()))
+        );
     }
 
     #[test]
     fn every_tenant_gets_customers_and_shares_add_up() {
         let tenants = population(7, 100);
         assert_eq!(tenants.len(), 7);
-        assert_eq!(tenants.iter().map(|t| t.customers.len()).sum::<usize>(), 100);
+        assert_eq!(
+            tenants.iter().map(|t| t.customers.len()).sum::<usize>(),
+            100
+        );
         assert!(tenants.iter().all(|t| !t.customers.is_empty()));
         let total: f64 = tenants.iter().map(|t| t.share).sum();
         assert!((total - 1.0).abs() < 1e-9);

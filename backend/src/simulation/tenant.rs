@@ -22,7 +22,12 @@ const MAX_INPUT_TOKENS: f64 = 200_000.0;
 const MAX_OUTPUT_TOKENS: f64 = 16_000.0;
 /// Models a customer may be switched to, if they cost it at least
 /// [`SWITCH_MIN_PRICE_RATIO`] times its main model.
-const SWITCH_TARGETS: [&str; 4] = ["claude-opus-4", "gpt-4.1", "gemini-2.5-pro", "claude-sonnet-4"];
+const SWITCH_TARGETS: [&str; 4] = [
+    "claude-opus-4",
+    "gpt-4.1",
+    "gemini-2.5-pro",
+    "claude-sonnet-4",
+];
 const SWITCH_MIN_PRICE_RATIO: f64 = 3.0;
 
 /// How the reports of one (customer, model) pair are shaped.
@@ -103,7 +108,8 @@ fn pick_cumulative(cumulative: &[f64], u: f64) -> usize {
 }
 
 fn poisson_count(rng: &mut SmallRng, mean: f64) -> usize {
-    if !(mean > 0.0) {
+    // Also refuses NaN.
+    if mean.is_nan() || mean <= 0.0 {
         return 0;
     }
     Poisson::new(mean).map_or(0, |p| p.sample(rng) as usize)
@@ -115,7 +121,11 @@ fn log_normal_tokens(rng: &mut SmallRng, mu: f64, sigma: f64, max: f64) -> u64 {
 }
 
 /// Usage of one report: a few calls, each with its own tokens and latency.
-fn sample_metrics(rng: &mut SmallRng, extra_calls: Option<&Poisson<f64>>, shape: &Shape) -> Metrics {
+fn sample_metrics(
+    rng: &mut SmallRng,
+    extra_calls: Option<&Poisson<f64>>,
+    shape: &Shape,
+) -> Metrics {
     let calls = 1 + extra_calls.map_or(0, |p| p.sample(rng) as u64);
     let (mut input, mut output, mut latency) = (0u64, 0u64, 0.0f64);
     for _ in 0..calls {
@@ -320,7 +330,8 @@ impl TenantSim {
             let Some(start) = self.schedule.due(t, busy_until) else {
                 return;
             };
-            let kind = IncidentKind::ALL[self.schedule.rng().random_range(0..IncidentKind::ALL.len())];
+            let kind =
+                IncidentKind::ALL[self.schedule.rng().random_range(0..IncidentKind::ALL.len())];
             self.start_incident(kind, start);
         }
     }
@@ -543,12 +554,18 @@ mod tests {
         assert!((3.0..5.0).contains(&rate));
         let during = run(&mut sim, t0() + secs(120), t0() + secs(240)).len() as f64;
         let ratio = during / before;
-        assert!((ratio / rate - 1.0).abs() < 0.1, "×{ratio} for a ×{rate} surge");
+        assert!(
+            (ratio / rate - 1.0).abs() < 0.1,
+            "×{ratio} for a ×{rate} surge"
+        );
         // It ends on time.
         let after_start = incident.end + secs(5);
         let _ = run(&mut sim, t0() + secs(240), after_start);
         let after = run(&mut sim, after_start, after_start + secs(120)).len() as f64;
-        assert!((after / before - 1.0).abs() < 0.15, "{after} after vs {before}");
+        assert!(
+            (after / before - 1.0).abs() < 0.15,
+            "{after} after vs {before}"
+        );
     }
 
     #[test]
@@ -566,10 +583,16 @@ mod tests {
         let b = stats(&before, &customer, Some(&model));
         let d = stats(&during, &customer, Some(&model));
         let rate_ratio = (d.reports as f64 / 120.0) / (b.reports as f64 / 300.0);
-        assert!((rate_ratio / rate - 1.0).abs() < 0.25, "×{rate_ratio} for ×{rate}");
+        assert!(
+            (rate_ratio / rate - 1.0).abs() < 0.25,
+            "×{rate_ratio} for ×{rate}"
+        );
         let tpc = |s: &PairStats| s.tokens as f64 / s.calls as f64;
         let tpc_ratio = tpc(&d) / tpc(&b);
-        assert!(tpc_ratio < 1.0 && (tpc_ratio / tokens - 1.0).abs() < 0.2, "{tpc_ratio}");
+        assert!(
+            tpc_ratio < 1.0 && (tpc_ratio / tokens - 1.0).abs() < 0.2,
+            "{tpc_ratio}"
+        );
         let lat = |s: &PairStats| s.latency / s.calls as f64;
         assert!(lat(&d) > 1.5 * lat(&b));
     }
@@ -594,7 +617,10 @@ mod tests {
                 .map(|r| r.metrics.total_cost)
                 .sum()
         };
-        assert!(spend(&during) > 2.0 * spend(&before), "switching costs money");
+        assert!(
+            spend(&during) > 2.0 * spend(&before),
+            "switching costs money"
+        );
     }
 
     #[test]
