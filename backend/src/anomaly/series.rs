@@ -10,8 +10,8 @@ use protocol::Metrics;
 pub struct Totals {
     /// US dollars.
     pub cost: f64,
-    /// Sum of each update's cost squared: with `cost`, the spread of what
-    /// one update costs (compound-Poisson noise of a window).
+    /// Sum over reports of their cost squared (a folded update counts as
+    /// `samples` reports of equal cost): the compound-Poisson noise of a window.
     pub cost_sq: f64,
     pub calls: u64,
     pub tokens: u64,
@@ -20,11 +20,12 @@ pub struct Totals {
 }
 
 impl Totals {
-    pub fn add_metrics(&mut self, m: &Metrics) {
+    /// Adds one update that folds `samples` raw reports.
+    pub fn add_update(&mut self, samples: u32, m: &Metrics) {
         // Validated input never carries these; they must not poison sums.
         if m.total_cost.is_finite() && m.total_cost > 0.0 {
             self.cost += m.total_cost;
-            self.cost_sq += m.total_cost * m.total_cost;
+            self.cost_sq += m.total_cost * m.total_cost / f64::from(samples.max(1));
         }
         self.calls += m.total_calls;
         self.tokens += m.total_tokens;
@@ -107,7 +108,7 @@ impl Ring {
 
 /// Usage of one entity in slots of a fixed width, grouped into blocks of
 /// `block_slots` slots. Memory is fixed at creation:
-/// (slot capacity + block capacity) × 56 bytes.
+/// (slot capacity + block capacity) × 64 bytes.
 #[derive(Debug, Clone)]
 pub struct Series {
     block_slots: i64,
@@ -135,14 +136,15 @@ impl Series {
         slot.div_euclid(self.block_slots)
     }
 
-    /// Adds one update's usage at `slot`. Usage older than the rings keep is dropped.
-    pub fn add(&mut self, slot: i64, metrics: &Metrics) {
+    /// Adds one update (folding `samples` reports) at `slot`. Usage older
+    /// than the rings keep is dropped.
+    pub fn add(&mut self, slot: i64, samples: u32, metrics: &Metrics) {
         let block = self.block_of(slot);
         if let Some(cell) = self.blocks.get_mut(block) {
-            cell.totals.add_metrics(metrics);
+            cell.totals.add_update(samples, metrics);
         }
         if let Some(cell) = self.slots.get_mut(slot) {
-            cell.totals.add_metrics(metrics);
+            cell.totals.add_update(samples, metrics);
         }
         self.first_slot = Some(self.first_slot.map_or(slot, |f| f.min(slot)));
         self.last_slot = Some(self.last_slot.map_or(slot, |l| l.max(slot)));
@@ -218,10 +220,10 @@ mod tests {
     #[test]
     fn slots_and_blocks_sum_what_was_added() {
         let mut s = Series::new(6, 20, 10);
-        s.add(12, &metrics(2, 100, 10, 1.0));
-        s.add(12, &metrics(1, 50, 5, 0.5));
-        s.add(13, &metrics(1, 10, 1, 0.25));
-        s.add(18, &metrics(4, 40, 4, 2.0));
+        s.add(12, 1, &metrics(2, 100, 10, 1.0));
+        s.add(12, 1, &metrics(1, 50, 5, 0.5));
+        s.add(13, 1, &metrics(1, 10, 1, 0.25));
+        s.add(18, 1, &metrics(4, 40, 4, 2.0));
         let window = s.slot_sum(12, 18);
         assert_eq!(window.calls, 4);
         assert!((window.cost_sq - (1.0 + 0.25 + 0.0625)).abs() < 1e-12);
@@ -240,39 +242,46 @@ mod tests {
     #[test]
     fn rings_forget_old_data_and_refuse_late_data() {
         let mut s = Series::new(6, 20, 10);
-        s.add(5, &metrics(1, 1, 1, 1.0));
+        s.add(5, 1, &metrics(1, 1, 1, 1.0));
         // Slot 25 lands in slot 5's cell and recycles it.
-        s.add(25, &metrics(3, 1, 1, 1.0));
+        s.add(25, 1, &metrics(3, 1, 1, 1.0));
         assert_eq!(s.slot_sum(5, 6), Totals::default());
         assert_eq!(s.slot_sum(25, 26).calls, 3);
         // Slot 5 is now too old for the slot ring (its block is still kept).
-        s.add(5, &metrics(7, 1, 1, 1.0));
+        s.add(5, 1, &metrics(7, 1, 1, 1.0));
         assert_eq!(s.slot_sum(5, 6), Totals::default());
         assert_eq!(s.block(0).calls, 8);
         // Block 10 recycles block 0; late data for block 0 is dropped.
-        s.add(60, &metrics(1, 1, 1, 1.0));
+        s.add(60, 1, &metrics(1, 1, 1, 1.0));
         assert_eq!(s.block(0), Totals::default());
-        s.add(1, &metrics(1, 1, 1, 1.0));
+        s.add(1, 1, &metrics(1, 1, 1, 1.0));
         assert_eq!(s.block(0), Totals::default());
         assert_eq!(s.block(10).calls, 1);
     }
 
     #[test]
+    fn cells_are_as_small_as_documented() {
+        assert!(std::mem::size_of::<Cell>() <= 64);
+    }
+
+    #[test]
     fn bad_costs_do_not_poison_sums() {
         let mut s = Series::new(6, 20, 10);
-        s.add(1, &metrics(1, 1, 1, f64::NAN));
-        s.add(1, &metrics(1, 1, 1, -4.0));
-        s.add(1, &metrics(1, 1, 1, 2.0));
-        s.add(1, &metrics(1, 1, 1, 3.0));
-        assert_eq!(s.slot_sum(0, 6).cost, 5.0);
-        assert_eq!(s.slot_sum(0, 6).cost_sq, 13.0);
-        assert_eq!(s.slot_sum(0, 6).calls, 4);
+        s.add(1, 1, &metrics(1, 1, 1, f64::NAN));
+        s.add(1, 1, &metrics(1, 1, 1, -4.0));
+        s.add(1, 1, &metrics(1, 1, 1, 2.0));
+        s.add(1, 1, &metrics(1, 1, 1, 3.0));
+        // Three reports folded into one update of $6: three of $2 each.
+        s.add(1, 3, &metrics(3, 3, 3, 6.0));
+        assert_eq!(s.slot_sum(0, 6).cost, 11.0);
+        assert_eq!(s.slot_sum(0, 6).cost_sq, 4.0 + 9.0 + 12.0);
+        assert_eq!(s.slot_sum(0, 6).calls, 7);
     }
 
     #[test]
     fn exclusion_marks_whole_blocks_and_counts_changes() {
         let mut s = Series::new(6, 20, 10);
-        s.add(3, &metrics(1, 1, 1, 1.0));
+        s.add(3, 1, &metrics(1, 1, 1, 1.0));
         assert!(!s.covers(0), "slot 3 is mid-block");
         assert!(s.covers(1));
         s.exclude(11, 13);
@@ -284,7 +293,7 @@ mod tests {
         s.exclude(13, 13);
         assert_eq!(s.exclusions(), version);
         // Data added to an excluded block keeps the mark.
-        s.add(12, &metrics(1, 1, 1, 1.0));
+        s.add(12, 1, &metrics(1, 1, 1, 1.0));
         assert!(s.is_excluded(2));
         assert_eq!(s.block(2).calls, 1);
     }
