@@ -39,8 +39,8 @@
 //!   (cost: ≥ `critical_excess_usd_per_hour` and ≥ `critical_excess_fraction` ×
 //!   expected; tokens: ≥ `critical_tokens_ratio` × expected); it never goes back.
 //! - **One alert per cause**. An entity in alarm is published unless:
-//!   1. the same entity already has an alarm on the other metric that is
-//!      published or started earlier (cost first on a tie): one entity, one alert;
+//!   1. the same entity already has a published anomaly on the other measure
+//!      (cost is decided first when both begin together): one entity, one alert;
 //!   2. it is a tenant and one customer accounts for ≥ `explain_share` (70 %)
 //!      of its net excess: that customer's own alert says it better;
 //!   3. it is a customer whose tenant is in alarm on the same metric and the
