@@ -1,2 +1,18 @@
+//! The FinOps dashboard backend: actix actors that generate, aggregate and
+//! watch AI usage, and the actix-web server that streams it to dashboards.
+//!
+//! `startup` assembles everything; `main.rs` only parses the configuration.
+
+pub mod actors;
+pub mod aggregation;
 pub mod anomaly;
+pub mod auth;
+pub mod config;
+pub mod error;
+pub mod feed;
+pub mod routes;
 pub mod simulation;
+pub mod startup;
+pub mod state;
+pub mod telemetry;
+pub mod ws;

@@ -1,1 +1,45 @@
-fn main() {}
+//! `cargo run --release -p load-test -- --help`
+
+mod args;
+mod ingest;
+mod poll_client;
+mod proc_sampler;
+mod reports;
+mod run;
+mod server;
+mod stats;
+mod summary;
+mod ws_client;
+
+use std::process::ExitCode;
+
+use clap::Parser;
+
+#[tokio::main]
+async fn main() -> ExitCode {
+    let args = args::Args::parse();
+    let expect_no_loss = args.expect_no_loss;
+    let json_path = args.json.clone();
+    let summary = match run::run(args).await {
+        Ok(summary) => summary,
+        Err(message) => {
+            eprintln!("load-test: {message}");
+            return ExitCode::from(2);
+        }
+    };
+    println!("{}", summary.table());
+    if let Some(path) = json_path {
+        let written = serde_json::to_string_pretty(&summary)
+            .map_err(|e| e.to_string())
+            .and_then(|json| std::fs::write(&path, json).map_err(|e| e.to_string()));
+        if let Err(e) = written {
+            eprintln!("load-test: could not write {}: {e}", path.display());
+            return ExitCode::from(2);
+        }
+    }
+    if expect_no_loss && !summary.invariants.no_loss {
+        eprintln!("load-test: invariant failed: not every client received every accepted report");
+        return ExitCode::FAILURE;
+    }
+    ExitCode::SUCCESS
+}

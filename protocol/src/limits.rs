@@ -31,7 +31,7 @@ pub const POLL_LIMIT_MAX: usize = 10_000;
 pub const MAX_INGEST_BATCH: usize = 20_000;
 
 /// History buckets: customers listed per bucket unless `customers` says otherwise.
-pub const HISTORY_CUSTOMERS_DEFAULT: usize = 100;
+pub const HISTORY_CUSTOMERS_DEFAULT: usize = 25;
 
 /// History buckets: largest `customers` accepted.
 pub const HISTORY_CUSTOMERS_MAX: usize = 1_000;

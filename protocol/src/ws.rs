@@ -68,7 +68,7 @@ pub enum ServerMessage {
         updates: Vec<MetricUpdate>,
     },
     Anomaly {
-        anomaly: Anomaly,
+        anomaly: Box<Anomaly>,
     },
     Resync {
         /// Why the stream cannot continue from the client's position.
@@ -195,7 +195,7 @@ mod tests {
                    "message": "tickMs must be one of 250, 500", "field": "tickMs"}}),
         );
         let anomaly = ServerMessage::Anomaly {
-            anomaly: crate::anomaly::tests::sample(),
+            anomaly: Box::new(crate::anomaly::tests::sample()),
         };
         let value = serde_json::to_value(&anomaly).unwrap();
         assert_eq!(value["type"], "anomaly");

@@ -1,0 +1,113 @@
+//! 24 h of history at 300 reports/s on an accelerated clock: memory held,
+//! and how fast the 24 h history and stats queries answer. Run:
+//! `cargo bench -p backend --bench history`
+
+use std::hint::black_box;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use backend::aggregation::query::{self, HistoryQuery};
+use backend::aggregation::{Pipeline, Store, StoreConfig};
+use backend::simulation::{SimConfig, build_tenants};
+use chrono::{TimeZone, Utc};
+
+const RATE: f64 = 300.0;
+const HOURS: i64 = 24;
+const QUERIES: usize = 200;
+
+fn rss_mib() -> f64 {
+    std::fs::read_to_string("/proc/self/status")
+        .ok()
+        .and_then(|s| {
+            s.lines()
+                .find(|l| l.starts_with("VmRSS:"))
+                .and_then(|l| l.split_whitespace().nth(1))
+                .and_then(|v| v.parse::<f64>().ok())
+        })
+        .map_or(0.0, |kib| kib / 1024.0)
+}
+
+fn percentile(sorted: &[Duration], p: f64) -> Duration {
+    sorted[((sorted.len() - 1) as f64 * p).round() as usize]
+}
+
+fn main() {
+    let rss_start = rss_mib();
+    let config = SimConfig {
+        tenants: 7,
+        customers: 100,
+        rate_per_sec: RATE,
+        seed: 7,
+        incident_every: Some(Duration::from_secs(300)),
+    };
+    let store = Arc::new(Store::new(StoreConfig::default(), 0));
+    let mut pipeline = Pipeline::new(store.clone());
+    let mut tenants = build_tenants(&config);
+    let start = Utc
+        .with_ymd_and_hms(2026, 11, 22, 12, 0, 0)
+        .single()
+        .expect("valid date");
+    let end = start + chrono::Duration::hours(HOURS);
+    let fill = Instant::now();
+    let mut t = start;
+    let mut reports = 0u64;
+    while t < end {
+        let next = t + chrono::Duration::milliseconds(250);
+        for tenant in &mut tenants {
+            let batch = tenant.generate(t, next);
+            reports += batch.len() as u64;
+            pipeline.ingest(&batch);
+        }
+        pipeline.seal(next);
+        t = next;
+    }
+    let filled_in = fill.elapsed();
+    let rss_filled = rss_mib();
+
+    let now = end;
+    let q = HistoryQuery {
+        from: now - chrono::Duration::hours(24),
+        to: now,
+        step: None,
+        customers: protocol::limits::HISTORY_CUSTOMERS_DEFAULT,
+    };
+    let mut history_times = Vec::with_capacity(QUERIES);
+    let mut stats_times = Vec::with_capacity(QUERIES);
+    let mut json_bytes = 0;
+    for _ in 0..QUERIES {
+        let started = Instant::now();
+        let h = query::history(&store.read(), &q, now);
+        json_bytes = black_box(serde_json::to_vec(&h).map_or(0, |v| v.len()));
+        history_times.push(started.elapsed());
+
+        let started = Instant::now();
+        let state = store.read();
+        let w = query::window(&state, q.from, now, now);
+        black_box(w.top_customers(&state.names, 10));
+        black_box(query::spend_rates(&state, now));
+        drop(state);
+        stats_times.push(started.elapsed());
+    }
+    history_times.sort();
+    stats_times.sort();
+    let ms = |d: Duration| d.as_secs_f64() * 1000.0;
+    println!(
+        "history: {HOURS} h at {RATE} reports/s on an accelerated clock ({reports} reports, filled in {:.1} s)",
+        filled_in.as_secs_f64()
+    );
+    println!("  RSS before / after filling        {rss_start:.1} / {rss_filled:.1} MiB");
+    println!(
+        "  24 h history (144 buckets, {} customers each, JSON {:.0} KiB)  p50 {:.2} ms  p95 {:.2} ms  max {:.2} ms",
+        q.customers,
+        json_bytes as f64 / 1024.0,
+        ms(percentile(&history_times, 0.5)),
+        ms(percentile(&history_times, 0.95)),
+        ms(percentile(&history_times, 1.0)),
+    );
+    println!(
+        "  24 h stats (window, top 10, spend rate)     p50 {:.2} ms  p95 {:.2} ms  max {:.2} ms",
+        ms(percentile(&stats_times, 0.5)),
+        ms(percentile(&stats_times, 0.95)),
+        ms(percentile(&stats_times, 1.0)),
+    );
+}

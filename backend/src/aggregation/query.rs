@@ -1,0 +1,336 @@
+//! Read-side queries over a `StoreState`: history buckets, window stats,
+//! spend rate, and log reads. Pure functions of the state and `now`.
+
+use std::time::Duration;
+
+use chrono::{TimeZone, Utc};
+use protocol::time::{Timestamp, resolution_for_range};
+use protocol::{HistoryBucket, HistoryResponse, MetricUpdate, Metrics};
+
+use super::bucket::Bucket;
+use super::coalescer::Entry;
+use super::store::StoreState;
+use super::update_log::Expired;
+
+/// Most buckets one history response may hold.
+pub const MAX_HISTORY_BUCKETS: u64 = 2_000;
+
+/// What `GET /api/metrics/history` asks for, already validated.
+#[derive(Debug, Clone, Copy)]
+pub struct HistoryQuery {
+    pub from: Timestamp,
+    pub to: Timestamp,
+    /// Forced bucket width; the range's natural resolution otherwise.
+    pub step: Option<Duration>,
+    /// Customers listed per bucket.
+    pub customers: usize,
+}
+
+fn ms(t: Timestamp) -> i64 {
+    t.timestamp_millis()
+}
+
+fn at(ms: i64) -> Timestamp {
+    Utc.timestamp_millis_opt(ms).single().unwrap_or_default()
+}
+
+/// Whether the per-second ring still holds `from_ms` (with a minute to
+/// spare for the slot being filled).
+fn seconds_hold(state: &StoreState, from_ms: i64, now_ms: i64) -> bool {
+    from_ms >= now_ms - state.seconds.span_ms() + 60_000
+}
+
+/// Bucket width actually used: the wanted width rounded up to whole slots of the tier.
+fn effective_step_ms(wanted_ms: i64, slot_ms: i64) -> i64 {
+    let wanted = wanted_ms.max(slot_ms);
+    (wanted + slot_ms - 1) / slot_ms * slot_ms
+}
+
+/// Merges `[from_ms, to_ms)` at minute precision from the coarsest rings
+/// that fit: ten-minute buckets for the aligned middle, minute buckets for
+/// the edges. A day is at most 144 + 20 merges instead of 1440.
+fn merge_minutes(state: &StoreState, from_ms: i64, to_ms: i64, into: &mut Bucket) {
+    const TEN: i64 = 600_000;
+    let start = state.minutes.align(from_ms);
+    let middle_start =
+        start.div_euclid(TEN) * TEN + if start.rem_euclid(TEN) == 0 { 0 } else { TEN };
+    let middle_end = to_ms.div_euclid(TEN) * TEN;
+    if middle_start < middle_end {
+        state.minutes.merge_range(start, middle_start, into);
+        state
+            .ten_minutes
+            .merge_range(middle_start, middle_end, into);
+        state.minutes.merge_range(middle_end, to_ms, into);
+    } else {
+        state.minutes.merge_range(start, to_ms, into);
+    }
+}
+
+pub fn history(state: &StoreState, q: &HistoryQuery, now: Timestamp) -> HistoryResponse {
+    let (from_ms, to_ms, now_ms) = (ms(q.from), ms(q.to), ms(now));
+    let wanted = q
+        .step
+        .unwrap_or_else(|| resolution_for_range((q.to - q.from).to_std().unwrap_or_default()));
+    let wanted_ms = wanted.as_millis() as i64;
+    let fine = wanted_ms < 60_000 && seconds_hold(state, from_ms, now_ms);
+    let step_ms = effective_step_ms(wanted_ms, if fine { 1_000 } else { 60_000 });
+    let start_ms = from_ms.div_euclid(step_ms) * step_ms;
+    let mut buckets = Vec::new();
+    let mut b = start_ms;
+    while b < to_ms && (buckets.len() as u64) < MAX_HISTORY_BUCKETS {
+        let mut merged = Bucket::default();
+        if fine {
+            state.seconds.merge_range(b, b + step_ms, &mut merged);
+        } else {
+            merge_minutes(state, b, b + step_ms, &mut merged);
+        }
+        let (customers, other_customers) = merged.top_customers(&state.names, q.customers);
+        buckets.push(HistoryBucket {
+            start: at(b),
+            totals: merged.totals.to_metrics(),
+            by_model: merged.models_by_cost(&state.names),
+            customers,
+            other_customers,
+        });
+        b += step_ms;
+    }
+    HistoryResponse {
+        from: at(start_ms),
+        to: q.to,
+        resolution_seconds: (step_ms / 1000) as u32,
+        cursor: state.log.head(),
+        buckets,
+    }
+}
+
+/// Totals and breakdowns over `[from, to)`. Windows the per-second ring
+/// still holds are exact to the second; longer ones are minute-aligned.
+pub fn window(state: &StoreState, from: Timestamp, to: Timestamp, now: Timestamp) -> Bucket {
+    let mut merged = Bucket::default();
+    if seconds_hold(state, ms(from), ms(now)) {
+        state.seconds.merge_range(ms(from), ms(to), &mut merged);
+    } else {
+        merge_minutes(state, ms(from), ms(to), &mut merged);
+    }
+    merged
+}
+
+/// Spend over the last full minute, and over the minute five minutes before
+/// it, both in US dollars per hour.
+pub fn spend_rates(state: &StoreState, now: Timestamp) -> (f64, f64) {
+    let now_s = state.seconds.align(ms(now));
+    let per_hour = |from_ms: i64| {
+        let mut b = Bucket::default();
+        state.seconds.merge_range(from_ms, from_ms + 60_000, &mut b);
+        b.totals.cost * 60.0
+    };
+    (per_hour(now_s - 60_000), per_hour(now_s - 360_000))
+}
+
+/// The wire form of a log entry.
+pub fn materialize(state: &StoreState, seq: u64, e: &Entry) -> MetricUpdate {
+    to_update(&state.names, seq, e)
+}
+
+/// The wire form of a log entry, with names from `names`.
+pub fn to_update(names: &super::names::Names, seq: u64, e: &Entry) -> MetricUpdate {
+    let (tenant, customer) = names.customer(e.key.customer);
+    MetricUpdate {
+        seq,
+        timestamp: at(e.ts_ms),
+        tenant_id: tenant.to_string(),
+        customer_id: customer.to_string(),
+        model: names.model(e.key.model).to_string(),
+        samples: e.samples,
+        metrics: e.usage.to_metrics(),
+    }
+}
+
+/// Up to `limit` updates after `cursor`, and whether more follow.
+pub fn updates_after(
+    state: &StoreState,
+    cursor: u64,
+    limit: usize,
+) -> Result<(Vec<MetricUpdate>, bool), Expired> {
+    let (entries, more) = state.log.after(cursor, limit)?;
+    Ok((
+        entries
+            .iter()
+            .map(|(seq, e)| materialize(state, *seq, e))
+            .collect(),
+        more,
+    ))
+}
+
+/// Totals of a bucket on the wire.
+pub fn totals(b: &Bucket) -> Metrics {
+    b.totals.to_metrics()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::aggregation::names::{Interner, NameCaps};
+    use crate::aggregation::store::{Store, StoreConfig};
+    use crate::aggregation::usage::Usage;
+
+    fn t(text: &str) -> Timestamp {
+        text.parse().unwrap()
+    }
+
+    /// A store with one report of $1 and 1 call per customer-second at the given times.
+    fn store_with(times: &[(&str, &str, i64)]) -> (Store, Interner) {
+        let store = Store::new(StoreConfig::default(), 0);
+        let mut interner = Interner::new(NameCaps::default());
+        let mut entries = Vec::new();
+        for (customer, model, ts_ms) in times {
+            let key = interner.intern("acme", customer, model);
+            entries.push(Entry {
+                ts_ms: *ts_ms,
+                key,
+                samples: 1,
+                usage: Usage {
+                    calls: 1,
+                    tokens: 100,
+                    cost: 1.0,
+                    latency_ms_sum: 200.0,
+                    ..Usage::default()
+                },
+            });
+        }
+        let sealed = entries.iter().map(|e| e.ts_ms).max().unwrap_or(0);
+        store.apply_frame(interner.names(), &entries, sealed);
+        (store, interner)
+    }
+
+    #[test]
+    fn five_minutes_come_back_as_sixty_five_second_buckets() {
+        let now = t("2026-11-23T12:00:00Z");
+        let base = ms(now) - 300_000;
+        let times: Vec<(&str, &str, i64)> = (0..300)
+            .map(|i| ("c1", "gpt-4o", base + i * 1000))
+            .collect();
+        let (store, _) = store_with(&times);
+        let q = HistoryQuery {
+            from: now - chrono::Duration::minutes(5),
+            to: now,
+            step: None,
+            customers: 10,
+        };
+        let h = history(&store.read(), &q, now);
+        assert_eq!(h.resolution_seconds, 5);
+        assert_eq!(h.buckets.len(), 60);
+        assert!(h.buckets.iter().all(|b| b.totals.total_calls == 5));
+        assert_eq!(h.buckets[0].start, q.from);
+        assert_eq!(h.cursor, 300);
+        assert_eq!(h.buckets[0].customers[0].customer_id, "c1");
+        assert_eq!(h.buckets[0].by_model[0].model, "gpt-4o");
+    }
+
+    #[test]
+    fn older_ranges_use_minute_buckets_and_report_the_resolution() {
+        let now = t("2026-11-23T12:00:00Z");
+        let two_hours_ago = ms(now) - 2 * 3600 * 1000;
+        let (store, _) = store_with(&[
+            ("c1", "m", two_hours_ago + 5_000),
+            ("c2", "m", two_hours_ago + 65_000),
+        ]);
+        let q = HistoryQuery {
+            from: at(two_hours_ago),
+            to: at(two_hours_ago + 10 * 60_000),
+            step: Some(Duration::from_secs(5)),
+            customers: 1,
+        };
+        let h = history(&store.read(), &q, now);
+        // Too old for the per-second ring: 1 min buckets.
+        assert_eq!(h.resolution_seconds, 60);
+        assert_eq!(h.buckets.len(), 10);
+        assert_eq!(h.buckets[0].totals.total_calls, 1);
+        assert_eq!(h.buckets[1].totals.total_calls, 1);
+        assert_eq!(h.buckets[1].customers[0].customer_id, "c2");
+    }
+
+    #[test]
+    fn a_day_is_144_ten_minute_buckets_with_others_summed() {
+        let now = t("2026-11-23T12:00:00Z");
+        let start = ms(now) - 24 * 3600 * 1000;
+        let times: Vec<(String, i64)> = (0..24 * 60)
+            .map(|m| (format!("c{}", m % 3), start + m * 60_000 + 1))
+            .collect();
+        let refs: Vec<(&str, &str, i64)> =
+            times.iter().map(|(c, t)| (c.as_str(), "m", *t)).collect();
+        let (store, _) = store_with(&refs);
+        let q = HistoryQuery {
+            from: at(start),
+            to: now,
+            step: None,
+            customers: 2,
+        };
+        let h = history(&store.read(), &q, now);
+        assert_eq!(h.resolution_seconds, 600);
+        assert_eq!(h.buckets.len(), 144);
+        let calls: u64 = h.buckets.iter().map(|b| b.totals.total_calls).sum();
+        assert_eq!(calls, 24 * 60);
+        for b in &h.buckets {
+            let listed: u64 = b.customers.iter().map(|c| c.metrics.total_calls).sum();
+            let other = b.other_customers.map_or(0, |o| o.total_calls);
+            assert_eq!(listed + other, b.totals.total_calls);
+            assert_eq!(b.customers.len(), 2);
+        }
+    }
+
+    #[test]
+    fn spend_rate_is_last_full_minute_per_hour() {
+        let now = t("2026-11-23T12:00:00.400Z");
+        let n = ms(now);
+        let mut times = Vec::new();
+        // $1 a second over the last minute: $3600/h; nothing five minutes ago.
+        for i in 1..=60 {
+            times.push(("c1", "m", n - 400 - i * 1000));
+        }
+        // The current, partial second does not count.
+        times.push(("c1", "m", n - 100));
+        let (store, _) = store_with(&times);
+        let (now_rate, before) = spend_rates(&store.read(), now);
+        assert!((now_rate - 3600.0).abs() < 1e-9, "{now_rate}");
+        assert_eq!(before, 0.0);
+        let w = window(&store.read(), now - chrono::Duration::minutes(5), now, now);
+        assert_eq!(w.totals.calls, 61);
+    }
+
+    #[test]
+    fn long_windows_combine_ten_minute_and_minute_buckets_exactly() {
+        let now = t("2026-11-23T12:00:00Z");
+        let n = ms(now);
+        // One report every minute for 5 hours, at :30 past each minute.
+        let times: Vec<(&str, &str, i64)> = (1..=300)
+            .map(|m| ("c1", "m", n - m * 60_000 + 30_000))
+            .collect();
+        let (store, _) = store_with(&times);
+        let state = store.read();
+        for (from_min, to_min) in [(300, 0), (297, 3), (125, 118), (61, 59), (13, 0)] {
+            let from = now - chrono::Duration::minutes(from_min);
+            let to = now - chrono::Duration::minutes(to_min);
+            let w = window(&state, from, to, now);
+            assert_eq!(
+                w.totals.calls,
+                (from_min - to_min) as u64,
+                "{from_min}..{to_min}"
+            );
+        }
+    }
+
+    #[test]
+    fn log_reads_materialize_names() {
+        let (store, _) = store_with(&[("c1", "gpt-4o", 1000), ("c2", "claude-opus-4", 1000)]);
+        let (updates, more) = updates_after(&store.read(), 0, 10).unwrap();
+        assert!(!more);
+        assert_eq!(updates.len(), 2);
+        assert_eq!(updates[0].seq, 1);
+        assert_eq!(updates[1].customer_id, "c2");
+        assert_eq!(updates[1].tenant_id, "acme");
+        assert_eq!(updates[1].model, "claude-opus-4");
+        assert_eq!(updates[1].metrics.avg_latency_ms, 200.0);
+        assert!(updates_after(&store.read(), 99, 10).is_err());
+    }
+}

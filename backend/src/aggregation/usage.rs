@@ -1,0 +1,83 @@
+//! `Usage`: the running sum behind every bucket, total and log entry.
+
+use protocol::Metrics;
+
+/// Sums that merge exactly: latency is kept as a sum of per-call latencies
+/// so averages stay call-weighted however buckets are combined.
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+pub struct Usage {
+    pub calls: u64,
+    pub tokens: u64,
+    pub input_tokens: u64,
+    pub output_tokens: u64,
+    pub cost: f64,
+    pub latency_ms_sum: f64,
+}
+
+impl Usage {
+    pub fn from_metrics(m: &Metrics) -> Usage {
+        Usage {
+            calls: m.total_calls,
+            tokens: m.total_tokens,
+            input_tokens: m.input_tokens,
+            output_tokens: m.output_tokens,
+            cost: m.total_cost,
+            latency_ms_sum: m.avg_latency_ms * m.total_calls as f64,
+        }
+    }
+
+    pub fn add(&mut self, other: &Usage) {
+        self.calls += other.calls;
+        self.tokens += other.tokens;
+        self.input_tokens += other.input_tokens;
+        self.output_tokens += other.output_tokens;
+        self.cost += other.cost;
+        self.latency_ms_sum += other.latency_ms_sum;
+    }
+
+    pub fn to_metrics(&self) -> Metrics {
+        Metrics {
+            total_calls: self.calls,
+            total_tokens: self.tokens,
+            input_tokens: self.input_tokens,
+            output_tokens: self.output_tokens,
+            total_cost: self.cost,
+            avg_latency_ms: if self.calls == 0 {
+                0.0
+            } else {
+                self.latency_ms_sum / self.calls as f64
+            },
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn round_trips_metrics_and_weights_latency() {
+        let a = Metrics {
+            total_calls: 2,
+            total_tokens: 30,
+            input_tokens: 20,
+            output_tokens: 10,
+            total_cost: 0.5,
+            avg_latency_ms: 100.0,
+        };
+        let b = Metrics {
+            total_calls: 6,
+            avg_latency_ms: 300.0,
+            ..a
+        };
+        let mut u = Usage::from_metrics(&a);
+        assert_eq!(u.to_metrics(), a);
+        u.add(&Usage::from_metrics(&b));
+        let m = u.to_metrics();
+        assert_eq!(m.total_calls, 8);
+        assert_eq!(m.total_tokens, 60);
+        assert!((m.total_cost - 1.0).abs() < 1e-12);
+        assert!((m.avg_latency_ms - 250.0).abs() < 1e-9);
+        assert_eq!(Usage::default().to_metrics(), Metrics::default());
+    }
+}

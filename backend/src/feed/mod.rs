@@ -1,0 +1,8 @@
+//! The live feed: sealed frames and anomaly events, serialised once and
+//! broadcast to every WebSocket session.
+
+pub mod frame;
+pub mod hub;
+
+pub use frame::{SealedFrame, delta_from_updates, delta_message};
+pub use hub::{Event, Hub, anomaly_message};

@@ -1,0 +1,111 @@
+//! `GET /api/metrics`: the update feed for polling clients.
+
+use actix_web::{get, web};
+use chrono::{Duration as ChronoDuration, Utc};
+use protocol::limits::{POLL_LIMIT_DEFAULT, POLL_LIMIT_MAX};
+use protocol::time::format_timestamp;
+use protocol::validate::{parse_count, validate_not_future, validate_retained};
+use protocol::{ErrorCode, MetricsResponse};
+use serde::Deserialize;
+use utoipa::IntoParams;
+
+use crate::aggregation::{Expired, query};
+use crate::error::ApiError;
+use crate::routes::params;
+use crate::state::AppState;
+
+/// Milliseconds a caught-up poller is asked to wait.
+const POLL_AFTER_MS: u64 = 1_000;
+/// Without `cursor` or `since`, the feed starts this far back.
+const DEFAULT_LOOKBACK_SECS: i64 = 10;
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct FeedParams {
+    /// Continue after this `seq` (the `cursor` of the previous response).
+    cursor: Option<String>,
+    /// Start with the updates recorded at or after this time (RFC 3339 or epoch ms).
+    since: Option<String>,
+    /// Most updates to return (1–10000, default 2000).
+    limit: Option<String>,
+}
+
+fn expired(cursor: u64, e: Expired) -> ApiError {
+    ApiError::new(
+        ErrorCode::CursorExpired,
+        format!(
+            "cursor {cursor} is not in the update log (it holds cursors {}..={}): it is older than the log keeps or from an earlier server run; reload /api/metrics/history and continue from its cursor",
+            e.oldest_cursor, e.head
+        ),
+        Some("cursor"),
+    )
+}
+
+/// Updates after a cursor (or since a time), at most `limit`, with the cursor to continue from.
+#[utoipa::path(
+    tag = "feed",
+    params(FeedParams),
+    responses(
+        (status = 200, description = "Consecutive updates in seq order", body = MetricsResponse),
+        (status = 400, description = "Malformed, future or too old parameter", body = protocol::ErrorResponse),
+        (status = 410, description = "Cursor no longer in the log: reload a snapshot", body = protocol::ErrorResponse),
+    )
+)]
+#[get("/api/metrics")]
+pub async fn feed(
+    state: web::Data<AppState>,
+    query: web::Query<FeedParams>,
+) -> Result<web::Json<MetricsResponse>, ApiError> {
+    let now = Utc::now();
+    let limit = parse_count(
+        "limit",
+        query.limit.as_deref(),
+        POLL_LIMIT_DEFAULT,
+        POLL_LIMIT_MAX,
+    )?;
+    let store = state.store.read();
+    let cursor = match (query.cursor.as_deref(), query.since.as_deref()) {
+        (Some(_), Some(_)) => {
+            return Err(ApiError::invalid(
+                "cursor",
+                "give either cursor or since, not both",
+            ));
+        }
+        (Some(text), None) => text.trim().parse::<u64>().map_err(|_| {
+            ApiError::invalid("cursor", format!("cursor `{text}` is not a whole number"))
+        })?,
+        (None, Some(text)) => {
+            let since = params::timestamp("since", text)?;
+            validate_not_future("since", since, now)?;
+            validate_retained("since", since, now)?;
+            store.log.cursor_at(since.timestamp_millis()).map_err(|_| {
+                let oldest = store
+                    .log
+                    .oldest_sealed_at_ms()
+                    .and_then(chrono::DateTime::from_timestamp_millis)
+                    .map_or_else(|| "now".to_string(), format_timestamp);
+                ApiError::invalid(
+                    "since",
+                    format!(
+                        "since is older than the live feed keeps (it starts at {oldest}); use /api/metrics/history for older data"
+                    ),
+                )
+            })?
+        }
+        (None, None) => store
+            .log
+            .cursor_at((now - ChronoDuration::seconds(DEFAULT_LOOKBACK_SECS)).timestamp_millis())
+            .unwrap_or_else(|e| e.oldest_cursor),
+    };
+    let (metrics, has_more) =
+        query::updates_after(&store, cursor, limit).map_err(|e| expired(cursor, e))?;
+    drop(store);
+    let next = metrics.last().map_or(cursor, |u| u.seq);
+    Ok(web::Json(MetricsResponse {
+        metrics,
+        next_poll_after: if has_more { 0 } else { POLL_AFTER_MS },
+        cursor: next,
+        has_more,
+        server_time: now,
+    }))
+}

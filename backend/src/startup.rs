@@ -1,0 +1,254 @@
+//! Application assembly: configuration in, a running server out. The actors
+//! are started here, the shared state is built once, and routes are mounted.
+
+use std::net::TcpListener;
+use std::sync::Arc;
+use std::time::{Instant, SystemTime, UNIX_EPOCH};
+
+use actix::{Actor, Arbiter};
+use actix_cors::Cors;
+use actix_web::body::MessageBody;
+use actix_web::dev::{Server, ServerHandle, ServiceRequest, ServiceResponse};
+use actix_web::middleware::{Compress, Next, from_fn};
+use actix_web::{App, HttpServer, web};
+use parking_lot::RwLock;
+use tokio_util::sync::CancellationToken;
+
+use crate::actors::aggregator::Aggregator;
+use crate::actors::detector::AnomalyDetector;
+use crate::actors::generator::TenantGenerator;
+use crate::aggregation::{Store, StoreConfig};
+use crate::anomaly::{AnomalyBook, Detector, DetectorConfig};
+use crate::config::Config;
+use crate::error;
+use crate::feed::Hub;
+use crate::routes;
+use crate::simulation::{SimConfig, build_tenants};
+use crate::state::AppState;
+use crate::telemetry::{RouteLabel, RouteLabels, Telemetry};
+
+/// Frames the hub keeps for a slow session before it lags (~64 s).
+const HUB_CAPACITY: usize = 256;
+/// Anomalies kept for the list and for people to act on.
+const ANOMALY_BOOK_CAPACITY: usize = 500;
+
+pub struct Application {
+    port: u16,
+    server: Server,
+    state: AppState,
+    _aggregator_thread: Arbiter,
+}
+
+impl Application {
+    /// Starts the actors and binds the server. Must run inside an actix system.
+    pub async fn build(config: Config) -> std::io::Result<Application> {
+        let config = Arc::new(config);
+        let telemetry = Arc::new(Telemetry::new());
+        let store = Arc::new(Store::new(StoreConfig::default(), start_seq()));
+        let hub = Hub::new(HUB_CAPACITY);
+        let book = Arc::new(RwLock::new(AnomalyBook::new(ANOMALY_BOOK_CAPACITY)));
+
+        let detector = AnomalyDetector::new(
+            Detector::new(DetectorConfig::default()),
+            book.clone(),
+            hub.clone(),
+            telemetry.clone(),
+        )
+        .start();
+        // The aggregator gets a thread of its own so ingest never competes
+        // with the actors on the main system thread.
+        let aggregator_thread = Arbiter::new();
+        let aggregator = {
+            let (store, hub, telemetry) = (store.clone(), hub.clone(), telemetry.clone());
+            let detector = detector.recipient();
+            Aggregator::start_in_arbiter(&aggregator_thread.handle(), move |_| {
+                Aggregator::new(store, hub, telemetry, Some(detector))
+            })
+        };
+        if !config.no_simulator && config.rate > 0.0 {
+            let sim = SimConfig {
+                tenants: config.tenants as usize,
+                customers: config.customers as usize,
+                rate_per_sec: config.rate,
+                seed: config.seed.unwrap_or_else(rand::random),
+                incident_every: config.incident_every(),
+            };
+            for tenant in build_tenants(&sim) {
+                TenantGenerator::new(tenant, aggregator.clone(), telemetry.clone()).start();
+            }
+        }
+
+        let state = AppState {
+            config: config.clone(),
+            store,
+            hub,
+            book,
+            telemetry,
+            aggregator,
+            started: Instant::now(),
+            shutdown: CancellationToken::new(),
+        };
+
+        if !config.web_dir.join("index.html").is_file() {
+            tracing::warn!(
+                dir = %config.web_dir.display(),
+                "no built web client there; `/` lists the API instead (run `bash web/build.sh`)"
+            );
+        }
+        let listener = TcpListener::bind((config.bind, config.port))?;
+        let port = listener.local_addr()?.port();
+        let app_state = state.clone();
+        let mut server = HttpServer::new(move || app(app_state.clone()))
+            .listen(listener)?
+            .tcp_nodelay(true)
+            .disable_signals()
+            .shutdown_timeout(5);
+        if let Some(workers) = config.workers {
+            server = server.workers(workers.max(1));
+        }
+        let server = server.run();
+        spawn_signal_handler(server.handle(), state.shutdown.clone());
+        Ok(Application {
+            port,
+            server,
+            state,
+            _aggregator_thread: aggregator_thread,
+        })
+    }
+
+    pub fn port(&self) -> u16 {
+        self.port
+    }
+
+    pub fn state(&self) -> &AppState {
+        &self.state
+    }
+
+    /// A handle that stops the server gracefully (sessions are told first).
+    pub fn stopper(&self) -> Stopper {
+        Stopper {
+            server: self.server.handle(),
+            shutdown: self.state.shutdown.clone(),
+        }
+    }
+
+    pub async fn run_until_stopped(self) -> std::io::Result<()> {
+        self.server.await
+    }
+}
+
+#[derive(Clone)]
+pub struct Stopper {
+    server: ServerHandle,
+    shutdown: CancellationToken,
+}
+
+impl Stopper {
+    pub async fn stop(&self) {
+        self.shutdown.cancel();
+        self.server.stop(true).await;
+    }
+}
+
+fn app(
+    state: AppState,
+) -> App<
+    impl actix_web::dev::ServiceFactory<
+        ServiceRequest,
+        Config = (),
+        Response = ServiceResponse<impl MessageBody>,
+        Error = actix_web::Error,
+        InitError = (),
+    >,
+> {
+    let web_dir = state.config.web_dir.clone();
+    let cors = cors(&state.config.cors_origins);
+    App::new()
+        .app_data(web::Data::new(state))
+        .app_data(web::QueryConfig::default().error_handler(error::query_error))
+        .app_data(web::PathConfig::default().error_handler(error::path_error))
+        .wrap(Compress::default())
+        .wrap(cors)
+        .wrap(from_fn(observe))
+        .configure(routes::configure)
+        .configure(|cfg| routes::web::configure(cfg, &web_dir))
+}
+
+/// Same origin only, unless origins are configured.
+fn cors(origins: &[String]) -> Cors {
+    origins
+        .iter()
+        .fold(Cors::default(), |cors, origin| cors.allowed_origin(origin))
+        .allowed_methods(["GET", "POST"])
+        .allowed_headers(["authorization", "content-type"])
+        .max_age(3600)
+}
+
+/// Counts and times every request by route pattern.
+async fn observe(
+    req: ServiceRequest,
+    next: Next<impl MessageBody>,
+) -> Result<ServiceResponse<impl MessageBody>, actix_web::Error> {
+    let started = Instant::now();
+    let telemetry = req
+        .app_data::<web::Data<AppState>>()
+        .map(|s| s.telemetry.clone());
+    let res = next.call(req).await?;
+    if let Some(t) = telemetry {
+        let route = res
+            .request()
+            .match_pattern()
+            .unwrap_or_else(|| "static".into());
+        let status = res.status().as_u16();
+        t.http_requests
+            .get_or_create(&RouteLabels {
+                route: route.clone(),
+                status,
+            })
+            .inc();
+        t.http_request_seconds
+            .get_or_create(&RouteLabel { route })
+            .observe(started.elapsed().as_secs_f64());
+    }
+    Ok(res)
+}
+
+/// The first cursor: microseconds since the epoch at start, so a restarted
+/// server's positions are all later than any its predecessor handed out.
+fn start_seq() -> u64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |d| d.as_micros() as u64)
+}
+
+/// Ctrl-C or SIGTERM: tell sessions to close, then stop accepting and drain.
+fn spawn_signal_handler(server: ServerHandle, shutdown: CancellationToken) {
+    actix_web::rt::spawn(async move {
+        wait_for_signal().await;
+        tracing::info!("shutting down");
+        shutdown.cancel();
+        server.stop(true).await;
+    });
+}
+
+async fn wait_for_signal() {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{SignalKind, signal};
+        match signal(SignalKind::terminate()) {
+            Ok(mut term) => {
+                tokio::select! {
+                    _ = tokio::signal::ctrl_c() => {}
+                    _ = term.recv() => {}
+                }
+            }
+            Err(_) => {
+                let _ = tokio::signal::ctrl_c().await;
+            }
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = tokio::signal::ctrl_c().await;
+    }
+}

@@ -1,0 +1,29 @@
+//! `AppState`: the handles every handler and session shares. Built once in
+//! `startup`; cheap to clone (all `Arc`s and actor addresses).
+
+use std::sync::Arc;
+use std::time::Instant;
+
+use actix::Addr;
+use parking_lot::RwLock;
+use tokio_util::sync::CancellationToken;
+
+use crate::actors::aggregator::Aggregator;
+use crate::aggregation::Store;
+use crate::anomaly::AnomalyBook;
+use crate::config::Config;
+use crate::feed::Hub;
+use crate::telemetry::Telemetry;
+
+#[derive(Clone)]
+pub struct AppState {
+    pub config: Arc<Config>,
+    pub store: Arc<Store>,
+    pub hub: Hub,
+    pub book: Arc<RwLock<AnomalyBook>>,
+    pub telemetry: Arc<Telemetry>,
+    pub aggregator: Addr<Aggregator>,
+    pub started: Instant,
+    /// Cancelled on shutdown: sessions close with "going away".
+    pub shutdown: CancellationToken,
+}

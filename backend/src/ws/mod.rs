@@ -1,0 +1,4 @@
+//! WebSocket sessions on `GET /ws`: one actix-ws task per client, fed by the hub.
+
+pub mod session;
+pub mod subscription;

@@ -1,0 +1,415 @@
+//! One WebSocket session: an actix-ws task that speaks the protocol in
+//! `protocol::ws`, fed by the hub.
+//!
+//! Backpressure: actix-ws sends through a bounded channel, and every send has
+//! a timeout, so a client that stops reading is disconnected after
+//! `ws_send_timeout` instead of buffering without bound; it never slows other
+//! sessions because each has its own task and the hub's buffer is shared. A
+//! session that falls behind the hub is caught up from the update log, or told
+//! to `resync` when the log no longer reaches back far enough.
+
+use std::time::{Duration, Instant};
+
+use actix_ws::{AggregatedMessage, AggregatedMessageStream, CloseCode, CloseReason, Session};
+use bytestring::ByteString;
+use chrono::Utc;
+use protocol::limits::{DEFAULT_TICK_MS, FRAME_MS, TICK_OPTIONS_MS};
+use protocol::validate::validate_tick;
+use protocol::{ApiErrorDetail, ClientMessage, ErrorCode, ServerMessage};
+use tokio::sync::broadcast::error::RecvError;
+
+use super::subscription::{FrameOutcome, Subscription};
+use crate::aggregation::query;
+use crate::feed::{Event, anomaly_message, delta_from_updates};
+use crate::state::AppState;
+use crate::telemetry::Disconnect;
+
+/// Updates per catch-up message.
+const CATCH_UP_CHUNK: usize = 2_000;
+/// Further behind than this, a snapshot over REST is cheaper than a replay.
+const MAX_CATCH_UP: u64 = 50_000;
+/// Send a heartbeat after this long without any other message.
+const HEARTBEAT_AFTER: Duration = Duration::from_secs(5);
+/// Anomalies re-sent after the session lagged (their events may be lost).
+const ANOMALIES_AFTER_LAG: usize = 50;
+
+/// Runs a session to its end and records why it ended.
+pub async fn run(session: Session, stream: AggregatedMessageStream, state: AppState) {
+    let telemetry = state.telemetry.clone();
+    telemetry.ws_sessions.inc();
+    telemetry.ws_sessions_opened.inc();
+    let mut conn = Connection {
+        session: Some(session),
+        state,
+        last_sent: Instant::now(),
+    };
+    let reason = conn.serve(stream).await;
+    let close = match reason {
+        Disconnect::Shutdown => Some(CloseReason {
+            code: CloseCode::Away,
+            description: Some("server shutting down".into()),
+        }),
+        Disconnect::HeartbeatTimeout => Some(CloseReason {
+            code: CloseCode::Policy,
+            description: Some("no pong within the client timeout".into()),
+        }),
+        Disconnect::ProtocolError => Some(CloseReason {
+            code: CloseCode::Protocol,
+            description: Some("protocol error".into()),
+        }),
+        // A client that does not read cannot be sent a close frame either.
+        Disconnect::SendTimeout | Disconnect::ClientClosed => None,
+    };
+    if let (Some(reason), Some(session)) = (close, conn.session.take()) {
+        let _ = tokio::time::timeout(Duration::from_secs(1), session.close(Some(reason))).await;
+    }
+    telemetry.ws_sessions.dec();
+    telemetry.disconnect(reason);
+    tracing::debug!(?reason, "websocket session ended");
+}
+
+struct Connection {
+    /// `None` once the session was given up.
+    session: Option<Session>,
+    state: AppState,
+    last_sent: Instant,
+}
+
+impl Connection {
+    async fn serve(&mut self, mut stream: AggregatedMessageStream) -> Disconnect {
+        let mut rx = self.state.hub.subscribe();
+        let head = self.state.store.read().log.head();
+        let hello = ServerMessage::Hello {
+            server_time: Utc::now(),
+            cursor: head,
+            frame_ms: FRAME_MS,
+            tick_options_ms: TICK_OPTIONS_MS.to_vec(),
+            default_tick_ms: DEFAULT_TICK_MS,
+        };
+        if let Err(reason) = self.send_message(&hello).await {
+            return reason;
+        }
+        let config = self.state.config.clone();
+        let mut subscription: Option<Subscription> = None;
+        let mut housekeeping = tokio::time::interval(Duration::from_millis(500));
+        let mut last_heard = Instant::now();
+        let mut last_ping = Instant::now();
+        let shutdown = self.state.shutdown.clone();
+
+        loop {
+            let step = tokio::select! {
+                _ = shutdown.cancelled() => return Disconnect::Shutdown,
+                message = stream.recv() => {
+                    last_heard = Instant::now();
+                    match message {
+                        None => return Disconnect::ClientClosed,
+                        Some(Err(error)) => {
+                            tracing::debug!(%error, "websocket protocol error");
+                            return Disconnect::ProtocolError;
+                        }
+                        Some(Ok(message)) => self.on_client(message, &mut subscription, &mut rx).await,
+                    }
+                }
+                event = rx.recv(), if subscription.is_some() => match event {
+                    Ok(event) => self.on_event(event, &mut subscription).await,
+                    Err(RecvError::Lagged(_)) => {
+                        self.state.telemetry.ws_catch_ups.inc();
+                        self.after_lag(&mut subscription).await
+                    }
+                    Err(RecvError::Closed) => return Disconnect::Shutdown,
+                },
+                _ = housekeeping.tick() => {
+                    if last_heard.elapsed() > config.ws_client_timeout() {
+                        return Disconnect::HeartbeatTimeout;
+                    }
+                    if last_ping.elapsed() >= config.ws_ping_interval() {
+                        last_ping = Instant::now();
+                        self.ping().await
+                    } else if self.last_sent.elapsed() >= HEARTBEAT_AFTER {
+                        let cursor = subscription
+                            .as_ref()
+                            .map_or_else(|| self.state.store.read().log.head(), Subscription::cursor);
+                        self.send_message(&ServerMessage::Heartbeat { server_time: Utc::now(), cursor }).await
+                    } else {
+                        Ok(())
+                    }
+                }
+            };
+            if let Err(reason) = step {
+                return reason;
+            }
+        }
+    }
+
+    async fn on_client(
+        &mut self,
+        message: AggregatedMessage,
+        subscription: &mut Option<Subscription>,
+        rx: &mut tokio::sync::broadcast::Receiver<Event>,
+    ) -> Result<(), Disconnect> {
+        match message {
+            AggregatedMessage::Text(text) => match serde_json::from_str::<ClientMessage>(&text) {
+                Ok(ClientMessage::Subscribe { cursor, tick_ms }) => {
+                    let tick = match validate_tick(tick_ms.unwrap_or(DEFAULT_TICK_MS)) {
+                        Ok(tick) => tick,
+                        Err(e) => {
+                            return self
+                                .send_error(
+                                    ErrorCode::InvalidParameter,
+                                    e.to_string(),
+                                    Some(e.field),
+                                )
+                                .await;
+                        }
+                    };
+                    // A fresh receiver first, so nothing sealed after the log read is missed.
+                    *rx = self.state.hub.subscribe();
+                    self.subscribe(cursor, tick, subscription).await
+                }
+                Ok(ClientMessage::SetTick { tick_ms }) => {
+                    match (validate_tick(tick_ms), subscription.as_mut()) {
+                        (Ok(tick), Some(sub)) => {
+                            sub.set_tick(tick);
+                            Ok(())
+                        }
+                        (Ok(_), None) => {
+                            self.send_error(
+                                ErrorCode::InvalidBody,
+                                "subscribe before setTick".into(),
+                                None,
+                            )
+                            .await
+                        }
+                        (Err(e), _) => {
+                            self.send_error(
+                                ErrorCode::InvalidParameter,
+                                e.to_string(),
+                                Some(e.field),
+                            )
+                            .await
+                        }
+                    }
+                }
+                Err(e) => {
+                    self.send_error(
+                        ErrorCode::InvalidBody,
+                        format!("not a client message: {e}"),
+                        None,
+                    )
+                    .await
+                }
+            },
+            AggregatedMessage::Binary(_) => {
+                self.send_error(
+                    ErrorCode::InvalidBody,
+                    "binary messages are not supported".into(),
+                    None,
+                )
+                .await
+            }
+            AggregatedMessage::Ping(bytes) => match self.session.as_mut() {
+                Some(session) => {
+                    let sent = tokio::time::timeout(
+                        self.state.config.ws_send_timeout(),
+                        session.pong(&bytes),
+                    )
+                    .await;
+                    if matches!(sent, Ok(Ok(()))) {
+                        Ok(())
+                    } else {
+                        Err(Disconnect::SendTimeout)
+                    }
+                }
+                None => Err(Disconnect::ClientClosed),
+            },
+            AggregatedMessage::Pong(_) => Ok(()),
+            AggregatedMessage::Close(_) => Err(Disconnect::ClientClosed),
+        }
+    }
+
+    async fn subscribe(
+        &mut self,
+        cursor: Option<u64>,
+        tick_ms: u32,
+        subscription: &mut Option<Subscription>,
+    ) -> Result<(), Disconnect> {
+        let (head, oldest) = {
+            let state = self.state.store.read();
+            (state.log.head(), state.log.oldest_cursor())
+        };
+        let start = cursor.unwrap_or(head);
+        if start < oldest || start > head || head - start > MAX_CATCH_UP {
+            *subscription = None;
+            return self.resync(head, start < oldest || start > head).await;
+        }
+        self.send_message(&ServerMessage::Subscribed {
+            cursor: start,
+            tick_ms,
+        })
+        .await?;
+        *subscription = Some(Subscription::new(start, tick_ms));
+        self.catch_up(subscription).await
+    }
+
+    async fn resync(&mut self, head: u64, expired: bool) -> Result<(), Disconnect> {
+        self.state.telemetry.ws_resyncs.inc();
+        let reason = if expired {
+            "cursor is older than the update log keeps, or from an earlier server run; reload a snapshot"
+        } else {
+            "too far behind to replay; reload a snapshot"
+        };
+        self.send_message(&ServerMessage::Resync {
+            reason: reason.into(),
+            cursor: head,
+        })
+        .await
+    }
+
+    /// Sends every logged update after the subscription's cursor.
+    async fn catch_up(
+        &mut self,
+        subscription: &mut Option<Subscription>,
+    ) -> Result<(), Disconnect> {
+        let Some(sub) = subscription.as_mut() else {
+            return Ok(());
+        };
+        let mut cursor = sub.cursor();
+        loop {
+            let read = {
+                let state = self.state.store.read();
+                let head = state.log.head();
+                if head.saturating_sub(cursor) > MAX_CATCH_UP {
+                    Err(head)
+                } else {
+                    query::updates_after(&state, cursor, CATCH_UP_CHUNK).map_err(|e| e.head)
+                }
+            };
+            match read {
+                Ok((updates, more)) => {
+                    if let Some(message) = delta_from_updates(&updates, Utc::now()) {
+                        self.send(message).await?;
+                    }
+                    if let Some(last) = updates.last() {
+                        cursor = last.seq;
+                    }
+                    if !more {
+                        break;
+                    }
+                }
+                Err(head) => {
+                    *subscription = None;
+                    return self.resync(head, false).await;
+                }
+            }
+        }
+        sub.caught_up(cursor);
+        Ok(())
+    }
+
+    async fn after_lag(
+        &mut self,
+        subscription: &mut Option<Subscription>,
+    ) -> Result<(), Disconnect> {
+        self.catch_up(subscription).await?;
+        if subscription.is_some() {
+            let recent = self.state.book.read().list(None, ANOMALIES_AFTER_LAG);
+            for anomaly in recent.iter().rev() {
+                if let Some(message) = anomaly_message(anomaly) {
+                    self.send(message).await?;
+                }
+            }
+        }
+        Ok(())
+    }
+
+    async fn on_event(
+        &mut self,
+        event: Event,
+        subscription: &mut Option<Subscription>,
+    ) -> Result<(), Disconnect> {
+        match event {
+            Event::Anomaly(message) => self.send(message).await,
+            Event::Frame(frame) => {
+                let Some(sub) = subscription.as_mut() else {
+                    return Ok(());
+                };
+                let sealed_at = frame.sealed_at;
+                match sub.on_frame(frame) {
+                    FrameOutcome::Wait | FrameOutcome::Flush(None) => Ok(()),
+                    FrameOutcome::Flush(Some(message)) => {
+                        self.send(message).await?;
+                        let age = (Utc::now() - sealed_at).num_microseconds().unwrap_or(0);
+                        self.state
+                            .telemetry
+                            .ws_delivery_seconds
+                            .observe(age.max(0) as f64 / 1e6);
+                        Ok(())
+                    }
+                    FrameOutcome::Gap => {
+                        self.state.telemetry.ws_catch_ups.inc();
+                        self.catch_up(subscription).await
+                    }
+                }
+            }
+        }
+    }
+
+    async fn ping(&mut self) -> Result<(), Disconnect> {
+        let Some(session) = self.session.as_mut() else {
+            return Err(Disconnect::ClientClosed);
+        };
+        match tokio::time::timeout(self.state.config.ws_send_timeout(), session.ping(b"")).await {
+            Ok(Ok(())) => Ok(()),
+            Ok(Err(_)) => Err(Disconnect::ClientClosed),
+            Err(_) => Err(Disconnect::SendTimeout),
+        }
+    }
+
+    async fn send_error(
+        &mut self,
+        code: ErrorCode,
+        message: String,
+        field: Option<String>,
+    ) -> Result<(), Disconnect> {
+        self.send_message(&ServerMessage::Error {
+            error: ApiErrorDetail {
+                code,
+                message,
+                field,
+            },
+        })
+        .await
+    }
+
+    async fn send_message(&mut self, message: &ServerMessage) -> Result<(), Disconnect> {
+        match serde_json::to_string(message) {
+            Ok(text) => self.send(ByteString::from(text)).await,
+            Err(error) => {
+                tracing::error!(%error, "could not serialise a server message");
+                Ok(())
+            }
+        }
+    }
+
+    /// Sends one text message, giving the client `ws_send_timeout` to take it.
+    async fn send(&mut self, text: ByteString) -> Result<(), Disconnect> {
+        let Some(session) = self.session.as_mut() else {
+            return Err(Disconnect::ClientClosed);
+        };
+        let len = text.len() as u64;
+        match tokio::time::timeout(self.state.config.ws_send_timeout(), session.text(text)).await {
+            Ok(Ok(())) => {
+                self.last_sent = Instant::now();
+                self.state.telemetry.ws_messages_sent.inc();
+                self.state.telemetry.ws_bytes_sent.inc_by(len);
+                Ok(())
+            }
+            Ok(Err(_)) => Err(Disconnect::ClientClosed),
+            Err(_) => {
+                // The session is stuck behind a client that does not read: give it up.
+                self.session = None;
+                Err(Disconnect::SendTimeout)
+            }
+        }
+    }
+}

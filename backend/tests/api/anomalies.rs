@@ -1,0 +1,153 @@
+//! `GET /api/anomalies` and acknowledge / dismiss / reopen.
+
+use chrono::{Duration, Utc};
+use protocol::{
+    Anomaly, AnomalyMetric, AnomalyStatus, Cause, EntityKind, EntityRef, Severity, TrendPoint,
+};
+use serde_json::json;
+
+use crate::helpers::{TestApp, error_code, error_field, spawn};
+
+fn anomaly(id: &str, minutes_ago: i64) -> Anomaly {
+    let started = Utc::now() - Duration::minutes(minutes_ago);
+    Anomaly {
+        id: id.into(),
+        entity: EntityRef {
+            kind: EntityKind::Customer,
+            id: "acme-17".into(),
+            tenant_id: Some("acme".into()),
+        },
+        metric: AnomalyMetric::CostRate,
+        severity: Severity::Critical,
+        score: 9.0,
+        started_at: started,
+        updated_at: started,
+        ended_at: None,
+        observed: 500.0,
+        expected: 90.0,
+        peak: 510.0,
+        trend: vec![TrendPoint {
+            t: started,
+            observed: 500.0,
+            expected: 90.0,
+        }],
+        cause: Cause {
+            excess_usd_per_hour: 410.0,
+            summary: "82% of the +$410/h over expected came from customer acme-17 on claude-opus-4"
+                .into(),
+            contributors: vec![],
+        },
+        status: AnomalyStatus::Open,
+        status_reason: None,
+        status_changed_at: None,
+    }
+}
+
+/// Records anomalies the way the detector actor does.
+fn seed(app: &TestApp) {
+    let mut book = app.state.book.write();
+    book.upsert(anomaly("anm-000001", 30));
+    book.upsert(anomaly("anm-000002", 10));
+}
+
+#[actix_web::test]
+async fn list_acknowledge_dismiss_and_reopen() {
+    let app = spawn(&[]).await;
+    seed(&app);
+
+    let (status, body) = app.get_json("/api/anomalies").await;
+    assert_eq!(status, 200);
+    let ids: Vec<&str> = body["anomalies"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| a["id"].as_str().unwrap())
+        .collect();
+    assert_eq!(ids, ["anm-000002", "anm-000001"], "newest first");
+
+    let (status, acked) = app
+        .post_json(
+            "/api/anomalies/anm-000001/ack",
+            &json!({"reason": "known batch job"}),
+        )
+        .await;
+    assert_eq!(status, 200, "{acked}");
+    assert_eq!(acked["status"], "acknowledged");
+    assert_eq!(acked["statusReason"], "known batch job");
+    assert!(acked["statusChangedAt"].is_string());
+
+    // An empty body is fine too.
+    let response = app
+        .client
+        .post(app.url("/api/anomalies/anm-000002/dismiss"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status().as_u16(), 200);
+
+    let (_, open) = app.get_json("/api/anomalies?status=open").await;
+    assert_eq!(open["anomalies"].as_array().unwrap().len(), 0);
+    let (_, acked_list) = app.get_json("/api/anomalies?status=acknowledged").await;
+    assert_eq!(acked_list["anomalies"][0]["id"], "anm-000001");
+
+    let (status, reopened) = app
+        .post_json("/api/anomalies/anm-000001/reopen", &json!({}))
+        .await;
+    assert_eq!(status, 200);
+    assert_eq!(reopened["status"], "open");
+    let (_, open) = app.get_json("/api/anomalies?status=open").await;
+    assert_eq!(open["anomalies"].as_array().unwrap().len(), 1);
+}
+
+#[actix_web::test]
+async fn bad_actions_are_refused_clearly() {
+    let app = spawn(&[]).await;
+    seed(&app);
+    let (status, body) = app
+        .post_json("/api/anomalies/anm-999999/ack", &json!({}))
+        .await;
+    assert_eq!(status, 404);
+    assert_eq!(error_code(&body), "not_found");
+    let (status, body) = app
+        .post_json(
+            "/api/anomalies/anm-000001/dismiss",
+            &json!({"reason": "x".repeat(501)}),
+        )
+        .await;
+    assert_eq!(status, 400);
+    assert_eq!(error_field(&body), Some("reason"));
+    let (status, body) = app
+        .post_json("/api/anomalies/anm-000001/ack", &json!({"reason": 5}))
+        .await;
+    assert_eq!(status, 400);
+    assert_eq!(error_field(&body), Some("reason"));
+    let (status, body) = app.get_json("/api/anomalies?status=closed").await;
+    assert_eq!(status, 400);
+    assert_eq!(error_field(&body), Some("status"));
+    let (status, body) = app.get_json("/api/anomalies?limit=501").await;
+    assert_eq!(status, 400);
+    assert_eq!(error_field(&body), Some("limit"));
+    // Nothing changed.
+    assert_eq!(
+        app.state.book.read().get("anm-000001").unwrap().status,
+        AnomalyStatus::Open
+    );
+}
+
+#[actix_web::test]
+async fn actions_need_the_token_when_one_is_set() {
+    let app = spawn(&["--api-token", "s3cret"]).await;
+    seed(&app);
+    let (status, _) = app
+        .post_json("/api/anomalies/anm-000001/ack", &json!({}))
+        .await;
+    assert_eq!(status, 401);
+    let response = app
+        .client
+        .post(app.url("/api/anomalies/anm-000001/ack"))
+        .bearer_auth("s3cret")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status().as_u16(), 200);
+}

@@ -1,0 +1,11 @@
+//! HTTP and WebSocket tests against the real server, started in-process on a
+//! free port with the simulator off so every number is known.
+
+mod anomalies;
+mod feed;
+mod helpers;
+mod history;
+mod ingest;
+mod operations;
+mod stats;
+mod websocket;

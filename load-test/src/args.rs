@@ -1,0 +1,158 @@
+//! Command-line arguments, and the checks that keep a run bounded and local.
+
+use std::net::IpAddr;
+use std::path::PathBuf;
+use std::time::Duration;
+
+use clap::Parser;
+
+/// Drive a FinOps dashboard server over loopback: push reports to
+/// `POST /api/ingest` on an open-loop schedule, hold WebSocket dashboard
+/// clients and polling clients, and report throughput, latency percentiles,
+/// losses and the server's memory and CPU.
+#[derive(Debug, Clone, Parser)]
+#[command(name = "load-test", version, about)]
+pub struct Args {
+    /// Server to drive; must be a loopback address.
+    #[arg(long, default_value = "http://127.0.0.1:8080")]
+    pub server: String,
+
+    /// Start this backend binary on a free loopback port (simulator off) and stop it at the end.
+    #[arg(long)]
+    pub spawn: Option<PathBuf>,
+
+    /// Leave the spawned server's simulator on (off by default).
+    #[arg(long)]
+    pub with_simulator: bool,
+
+    /// Extra argument for the spawned server (repeat).
+
+    #[arg(long = "server-arg", allow_hyphen_values = true)]
+    pub server_args: Vec<String>,
+
+    /// Process to sample RSS and CPU from (found automatically with --spawn).
+    #[arg(long)]
+    pub server_pid: Option<u32>,
+
+    /// Seconds of ingest (the whole run is bounded by warm-up + this + drain).
+    #[arg(long, default_value_t = 30, value_parser = clap::value_parser!(u64).range(1..=3600))]
+    pub duration: u64,
+
+    /// Seconds between clients connecting and ingest starting.
+    #[arg(long, default_value_t = 2)]
+    pub warmup: u64,
+
+    /// Seconds to wait after ingest for clients to receive everything.
+    #[arg(long, default_value_t = 10)]
+    pub drain: u64,
+
+    /// Reports per second to push (0: no ingest).
+    #[arg(long, default_value_t = 0)]
+    pub ingest_rate: u64,
+
+    /// Reports per POST.
+    #[arg(long, default_value_t = 1000, value_parser = clap::value_parser!(u64).range(1..=20_000))]
+    pub batch: u64,
+
+    /// Distinct customer/model series the reports spread over.
+    #[arg(long, default_value_t = 200, value_parser = clap::value_parser!(u64).range(1..=100_000))]
+    pub series: u64,
+
+    /// Ingest requests allowed in flight; a batch due when all are busy is a schedule miss.
+    #[arg(long, default_value_t = 64)]
+    pub max_in_flight: usize,
+
+    /// WebSocket dashboard clients to hold open.
+    #[arg(long, default_value_t = 0, value_parser = clap::value_parser!(u64).range(0..=50_000))]
+    pub ws_clients: u64,
+
+    /// Their session tick in milliseconds.
+    #[arg(long, default_value_t = 250)]
+    pub tick_ms: u32,
+
+    /// Polling clients.
+    #[arg(long, default_value_t = 0, value_parser = clap::value_parser!(u64).range(0..=10_000))]
+    pub poll_clients: u64,
+
+    /// Their polling interval in milliseconds.
+    #[arg(long, default_value_t = 2000)]
+    pub poll_interval_ms: u64,
+
+    /// Fail (exit 1) unless every client received every accepted report.
+    #[arg(long)]
+    pub expect_no_loss: bool,
+
+    /// Write the summary as JSON here too.
+    #[arg(long)]
+    pub json: Option<PathBuf>,
+
+    /// No live progress lines.
+    #[arg(long)]
+    pub quiet: bool,
+}
+
+impl Args {
+    pub fn duration(&self) -> Duration {
+        Duration::from_secs(self.duration)
+    }
+
+    /// Refuses anything but a loopback `http://` address.
+    pub fn check_target(&self) -> Result<(), String> {
+        let rest = self
+            .server
+            .strip_prefix("http://")
+            .ok_or("--server must start with http://")?;
+        let host_port = rest.split('/').next().unwrap_or(rest);
+        let host = host_port
+            .rsplit_once(':')
+            .map_or(host_port, |(h, _)| h)
+            .trim_start_matches('[')
+            .trim_end_matches(']');
+        let loopback =
+            host == "localhost" || host.parse::<IpAddr>().is_ok_and(|ip| ip.is_loopback());
+        if loopback {
+            Ok(())
+        } else {
+            Err(format!("--server must be a loopback address, not `{host}`"))
+        }
+    }
+
+    pub fn ws_url(&self) -> String {
+        format!(
+            "{}/ws",
+            self.server
+                .replacen("http://", "ws://", 1)
+                .trim_end_matches('/')
+        )
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn args(server: &str) -> Args {
+        Args::try_parse_from(["load-test", "--server", server]).unwrap()
+    }
+
+    #[test]
+    fn only_loopback_targets_are_allowed() {
+        assert!(args("http://127.0.0.1:8080").check_target().is_ok());
+        assert!(args("http://localhost:9000/").check_target().is_ok());
+        assert!(args("http://[::1]:8080").check_target().is_ok());
+        assert!(args("http://10.0.0.5:8080").check_target().is_err());
+        assert!(args("http://example.com").check_target().is_err());
+        assert!(args("https://127.0.0.1").check_target().is_err());
+        assert_eq!(
+            args("http://127.0.0.1:8080/").ws_url(),
+            "ws://127.0.0.1:8080/ws"
+        );
+    }
+
+    #[test]
+    fn runs_are_bounded() {
+        assert!(Args::try_parse_from(["load-test", "--duration", "0"]).is_err());
+        assert!(Args::try_parse_from(["load-test", "--duration", "7200"]).is_err());
+        assert!(Args::try_parse_from(["load-test", "--ws-clients", "100000"]).is_err());
+    }
+}

@@ -1,0 +1,243 @@
+//! One load-test run: start what was asked for, drive it, stop by itself,
+//! and summarise.
+
+use std::sync::Arc;
+use std::sync::atomic::Ordering;
+use std::time::{Duration, Instant};
+
+use hdrhistogram::Histogram;
+use tokio_util::sync::CancellationToken;
+
+use crate::args::Args;
+use crate::ingest::{self, Plan};
+use crate::proc_sampler::Sampler;
+use crate::server::{self, SpawnedServer};
+use crate::stats::{Counters, Percentiles, Received, latency_histogram, received};
+use crate::summary::{IngestSummary, Invariants, PollSummary, Summary, WsSummary};
+use crate::{poll_client, ws_client};
+
+/// Handshakes allowed at once while opening many sockets.
+const CONNECT_CONCURRENCY: usize = 256;
+
+pub async fn run(mut args: Args) -> Result<Summary, String> {
+    args.check_target()?;
+    server::raise_fd_limit(args.ws_clients + args.poll_clients + 1024)?;
+    let http = reqwest::Client::builder()
+        .pool_max_idle_per_host(args.max_in_flight.max(8))
+        .build()
+        .map_err(|e| e.to_string())?;
+
+    let spawned: Option<SpawnedServer> = match &args.spawn {
+        Some(binary) => Some(server::spawn(
+            binary,
+            &args.server_args,
+            args.with_simulator,
+        )?),
+        None => None,
+    };
+    if let Some(s) = &spawned {
+        args.server = s.base.clone();
+    }
+    let health = server::wait_healthy(&http, &args.server, Duration::from_secs(30)).await?;
+    let pid = args.server_pid.or(spawned.as_ref().map(SpawnedServer::pid));
+    let mut sampler = pid.map(Sampler::new);
+    let baseline_rss = sampler
+        .as_mut()
+        .and_then(Sampler::sample)
+        .map(|s| s.rss_kib);
+
+    let counters = Arc::new(Counters::default());
+    let stop = CancellationToken::new();
+    let clients = args.ws_clients + args.poll_clients;
+    let received: Received = received(clients);
+
+    // WebSocket clients, opened a few hundred at a time.
+    let mut ws_tasks = Vec::new();
+    let gate = Arc::new(tokio::sync::Semaphore::new(CONNECT_CONCURRENCY));
+    for id in 0..args.ws_clients as usize {
+        let permit = gate
+            .clone()
+            .acquire_owned()
+            .await
+            .map_err(|e| e.to_string())?;
+        let (url, counters, received, stop) = (
+            args.ws_url(),
+            counters.clone(),
+            received.clone(),
+            stop.clone(),
+        );
+        ws_tasks.push(tokio::spawn(ws_client::run(
+            id,
+            url,
+            args.tick_ms,
+            counters,
+            received,
+            stop,
+            permit,
+        )));
+    }
+    wait_until(Duration::from_secs(60), || {
+        Counters::get(&counters.ws_connected) + Counters::get(&counters.ws_connect_errors)
+            >= args.ws_clients
+    })
+    .await;
+    tokio::time::sleep(Duration::from_secs(args.warmup)).await;
+    let session_kib = match (baseline_rss, sampler.as_mut().and_then(Sampler::sample)) {
+        (Some(before), Some(after)) if args.ws_clients > 0 => {
+            Some(after.rss_kib.saturating_sub(before) as f64 / args.ws_clients as f64)
+        }
+        _ => None,
+    };
+
+    // Polling clients start from the current head.
+    let mut poll_tasks = Vec::new();
+    let start_cursor = server::wait_healthy(&http, &args.server, Duration::from_secs(5))
+        .await
+        .map_or(health.cursor, |h| h.cursor);
+    for i in 0..args.poll_clients as usize {
+        poll_tasks.push(tokio::spawn(poll_client::run(
+            poll_client::PollClient {
+                id: args.ws_clients as usize + i,
+                http: http.clone(),
+                base: args.server.clone(),
+                start_cursor,
+                interval: Duration::from_millis(args.poll_interval_ms),
+            },
+            counters.clone(),
+            received.clone(),
+            stop.clone(),
+        )));
+    }
+
+    // Ingest on its schedule, printing progress once a second.
+    let started = Instant::now();
+    let plan = Plan {
+        rate: args.ingest_rate,
+        batch: args.batch,
+        series: args.series,
+        duration: args.duration(),
+        max_in_flight: args.max_in_flight,
+    };
+    let ingest_task = tokio::spawn(ingest::run(
+        http.clone(),
+        format!("{}/api/ingest", args.server),
+        plan,
+        counters.clone(),
+    ));
+    let mut progress = tokio::time::interval(Duration::from_secs(1));
+    let mut last = (0u64, 0u64);
+    while !ingest_task.is_finished() || started.elapsed() < args.duration() {
+        progress.tick().await;
+        let sample = sampler.as_mut().and_then(Sampler::sample);
+        if !args.quiet {
+            let accepted = Counters::get(&counters.accepted);
+            let messages = Counters::get(&counters.ws_messages);
+            eprintln!(
+                "[{:>4.0}s] accepted {:>9} (+{:>7}/s)  ws msgs +{:>7}/s  connected {:>5}  rss {}",
+                started.elapsed().as_secs_f64(),
+                accepted,
+                accepted - last.0,
+                messages - last.1,
+                Counters::get(&counters.ws_connected),
+                sample.map_or("-".into(), |s| format!(
+                    "{:.1} MiB",
+                    s.rss_kib as f64 / 1024.0
+                )),
+            );
+            last = (accepted, messages);
+        }
+        if started.elapsed() > args.duration() + Duration::from_secs(120) {
+            break;
+        }
+    }
+    let request_latency = ingest_task.await.unwrap_or_else(|_| latency_histogram());
+    let ingest_seconds = started.elapsed().as_secs_f64();
+
+    // Let every client catch up, within the drain time.
+    let accepted = Counters::get(&counters.accepted);
+    let all_received = || {
+        received
+            .iter()
+            .all(|r| r.load(Ordering::Relaxed) >= accepted)
+    };
+    wait_until(Duration::from_secs(args.drain), all_received).await;
+    let messages_seconds = started.elapsed().as_secs_f64();
+    let _ = sampler.as_mut().and_then(Sampler::sample);
+    stop.cancel();
+
+    let mut delivery = latency_histogram();
+    let mut ws_event = latency_histogram();
+    for task in ws_tasks {
+        if let Ok(lat) = task.await {
+            add(&mut delivery, &lat.delivery);
+            add(&mut ws_event, &lat.event);
+        }
+    }
+    let mut poll_event = latency_histogram();
+    for task in poll_tasks {
+        if let Ok(h) = task.await {
+            add(&mut poll_event, &h);
+        }
+    }
+
+    let missing: Vec<u64> = received
+        .iter()
+        .map(|r| accepted.saturating_sub(r.load(Ordering::Relaxed)))
+        .filter(|m| *m > 0)
+        .collect();
+    let c = &counters;
+    Ok(Summary {
+        server: args.server.clone(),
+        seconds: messages_seconds,
+        ingest: IngestSummary {
+            target_rate: args.ingest_rate,
+            batch: args.batch,
+            accepted,
+            accepted_per_sec: accepted as f64 / ingest_seconds.max(1e-9),
+            requests: Counters::get(&c.ingest_requests),
+            errors: Counters::get(&c.ingest_errors),
+            schedule_misses: Counters::get(&c.schedule_misses),
+            request_latency: Percentiles::of(&request_latency),
+        },
+        websocket: WsSummary {
+            clients: args.ws_clients,
+            connected: Counters::get(&c.ws_connected),
+            connect_errors: Counters::get(&c.ws_connect_errors),
+            tick_ms: args.tick_ms,
+            messages: Counters::get(&c.ws_messages),
+            messages_per_sec: Counters::get(&c.ws_messages) as f64 / messages_seconds.max(1e-9),
+            bytes: Counters::get(&c.ws_bytes),
+            updates: Counters::get(&c.ws_updates),
+            reconnects: Counters::get(&c.ws_reconnects),
+            resyncs: Counters::get(&c.ws_resyncs),
+            delivery_latency: Percentiles::of(&delivery),
+            event_latency: Percentiles::of(&ws_event),
+            server_kib_per_session: session_kib,
+        },
+        polling: PollSummary {
+            clients: args.poll_clients,
+            interval_ms: args.poll_interval_ms,
+            requests: Counters::get(&c.poll_requests),
+            errors: Counters::get(&c.poll_errors),
+            updates: Counters::get(&c.poll_updates),
+            event_latency: Percentiles::of(&poll_event),
+        },
+        server_usage: sampler.map(|s| s.usage()).unwrap_or_default(),
+        invariants: Invariants {
+            clients_missing_reports: missing.len() as u64,
+            reports_missing: missing.iter().sum(),
+            no_loss: missing.is_empty() && Counters::get(&c.ingest_errors) == 0,
+        },
+    })
+}
+
+fn add(into: &mut Histogram<u64>, from: &Histogram<u64>) {
+    let _ = into.add(from);
+}
+
+async fn wait_until(limit: Duration, mut done: impl FnMut() -> bool) {
+    let deadline = Instant::now() + limit;
+    while !done() && Instant::now() < deadline {
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}

@@ -1,0 +1,94 @@
+//! Starting a backend for the run (optional) and waiting until it answers.
+
+use std::net::TcpListener;
+use std::path::Path;
+use std::process::{Child, Command, Stdio};
+use std::time::Duration;
+
+use protocol::HealthResponse;
+
+/// A backend this run started; killed when dropped.
+pub struct SpawnedServer {
+    child: Child,
+    pub base: String,
+}
+
+impl SpawnedServer {
+    pub fn pid(&self) -> u32 {
+        self.child.id()
+    }
+}
+
+impl Drop for SpawnedServer {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// Starts `binary` on a free loopback port; the simulator stays off unless
+/// `extra` turns it on, so every report the clients see is ours.
+pub fn spawn(
+    binary: &Path,
+    extra: &[String],
+    with_simulator: bool,
+) -> Result<SpawnedServer, String> {
+    let port = TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .map_err(|e| format!("no free port: {e}"))?
+        .port();
+    let mut command = Command::new(binary);
+    command
+        .args(["--bind", "127.0.0.1", "--port", &port.to_string()])
+        .args(extra)
+        .stdout(Stdio::null())
+        .stderr(Stdio::null());
+    if !with_simulator {
+        command.arg("--no-simulator");
+    }
+    let child = command
+        .spawn()
+        .map_err(|e| format!("could not start {}: {e}", binary.display()))?;
+    Ok(SpawnedServer {
+        child,
+        base: format!("http://127.0.0.1:{port}"),
+    })
+}
+
+/// Waits up to `timeout` for `/healthz`.
+pub async fn wait_healthy(
+    client: &reqwest::Client,
+    base: &str,
+    timeout: Duration,
+) -> Result<HealthResponse, String> {
+    let deadline = tokio::time::Instant::now() + timeout;
+    loop {
+        if let Ok(response) = client.get(format!("{base}/healthz")).send().await
+            && let Ok(health) = response.json::<HealthResponse>().await
+        {
+            return Ok(health);
+        }
+        if tokio::time::Instant::now() > deadline {
+            return Err(format!("{base}/healthz did not answer within {timeout:?}"));
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+/// Lets this process hold `needed` sockets (each client is one).
+pub fn raise_fd_limit(needed: u64) -> Result<u64, String> {
+    let (soft, hard) = rlimit::Resource::NOFILE.get().map_err(|e| e.to_string())?;
+    if soft >= needed {
+        return Ok(soft);
+    }
+    let target = needed.min(hard);
+    rlimit::Resource::NOFILE
+        .set(target, hard)
+        .map_err(|e| format!("could not raise the open-file limit to {target}: {e}"))?;
+    if target < needed {
+        return Err(format!(
+            "the hard open-file limit is {hard}, below the {needed} needed"
+        ));
+    }
+    Ok(target)
+}

@@ -1,0 +1,147 @@
+//! One WebSocket dashboard client: subscribes, reads every delta, measures
+//! latencies, and reconnects from its cursor if the connection drops.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use chrono::Utc;
+use futures_util::{SinkExt, StreamExt};
+use hdrhistogram::Histogram;
+use protocol::{ClientMessage, ServerMessage};
+use tokio::sync::OwnedSemaphorePermit;
+use tokio_tungstenite::tungstenite::Message;
+
+use tokio_util::sync::CancellationToken;
+
+use crate::reports::is_ours;
+use crate::stats::{Counters, Received, latency_histogram, record};
+
+pub struct Latencies {
+    /// Server sealed the frame → this client parsed it.
+    pub delivery: Histogram<u64>,
+    /// Newest report in an update was created → this client parsed it.
+    pub event: Histogram<u64>,
+}
+
+pub async fn run(
+    id: usize,
+    url: String,
+    tick_ms: u32,
+    counters: Arc<Counters>,
+    received: Received,
+    stop: CancellationToken,
+    first_connect: OwnedSemaphorePermit,
+) -> Latencies {
+    // Released once the first handshake is done, so the next client may start.
+    let mut first_connect = Some(first_connect);
+
+    let mut lat = Latencies {
+        delivery: latency_histogram(),
+        event: latency_histogram(),
+    };
+    let mut cursor: Option<u64> = None;
+    let mut connected_once = false;
+    while !stop.is_cancelled() {
+        let connect = tokio::time::timeout(
+            Duration::from_secs(10),
+            tokio_tungstenite::connect_async(&url),
+        )
+        .await;
+        drop(first_connect.take());
+
+        let mut ws = match connect {
+            Ok(Ok((ws, _))) => ws,
+            _ => {
+                Counters::add(&counters.ws_connect_errors, 1);
+                if !connected_once {
+                    return lat;
+                }
+                tokio::time::sleep(Duration::from_millis(500)).await;
+                continue;
+            }
+        };
+        if connected_once {
+            Counters::add(&counters.ws_reconnects, 1);
+        } else {
+            connected_once = true;
+            Counters::add(&counters.ws_connected, 1);
+        }
+        loop {
+            let frame = tokio::select! {
+                _ = stop.cancelled() => {
+                    let _ = ws.close(None).await;
+                    return lat;
+                }
+                frame = ws.next() => frame,
+            };
+            let text = match frame {
+                Some(Ok(Message::Text(text))) => text,
+                Some(Ok(Message::Close(_))) | None | Some(Err(_)) => break,
+                Some(Ok(_)) => continue,
+            };
+            let now = Utc::now();
+            Counters::add(&counters.ws_messages, 1);
+            Counters::add(&counters.ws_bytes, text.len() as u64);
+            let Ok(message) = serde_json::from_str::<ServerMessage>(text.as_str()) else {
+                continue;
+            };
+            match message {
+                ServerMessage::Hello { cursor: head, .. } => {
+                    let subscribe = ClientMessage::Subscribe {
+                        cursor: Some(cursor.unwrap_or(head)),
+                        tick_ms: Some(tick_ms),
+                    };
+                    let Ok(text) = serde_json::to_string(&subscribe) else {
+                        break;
+                    };
+                    if ws.send(Message::Text(text.into())).await.is_err() {
+                        break;
+                    }
+                }
+                ServerMessage::Subscribed { cursor: from, .. } => cursor = Some(from),
+                ServerMessage::Delta {
+                    cursor: to,
+                    sealed_at,
+                    updates,
+                } => {
+                    record(
+                        &mut lat.delivery,
+                        (now - sealed_at).num_microseconds().unwrap_or(0),
+                    );
+                    let mut ours = 0u64;
+                    for u in &updates {
+                        if is_ours(u) {
+                            ours += u64::from(u.samples);
+                            record(
+                                &mut lat.event,
+                                (now - u.timestamp).num_microseconds().unwrap_or(0),
+                            );
+                        }
+                    }
+                    Counters::add(&counters.ws_updates, updates.len() as u64);
+                    received[id].fetch_add(ours, std::sync::atomic::Ordering::Relaxed);
+                    cursor = Some(to);
+                }
+                ServerMessage::Resync { cursor: head, .. } => {
+                    // Updates between our cursor and `head` are lost to this client.
+                    Counters::add(&counters.ws_resyncs, 1);
+                    cursor = Some(head);
+                    let subscribe = ClientMessage::Subscribe {
+                        cursor,
+                        tick_ms: Some(tick_ms),
+                    };
+                    let Ok(text) = serde_json::to_string(&subscribe) else {
+                        break;
+                    };
+                    if ws.send(Message::Text(text.into())).await.is_err() {
+                        break;
+                    }
+                }
+                ServerMessage::Anomaly { .. }
+                | ServerMessage::Heartbeat { .. }
+                | ServerMessage::Error { .. } => {}
+            }
+        }
+    }
+    lat
+}
