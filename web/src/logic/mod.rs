@@ -16,4 +16,5 @@ pub mod series;
 pub mod settings;
 pub mod store;
 pub mod transport_policy;
+pub mod views;
 pub mod window;

@@ -139,7 +139,7 @@ impl Series {
     }
 
     /// Buckets whose start lies in `[from, to)`.
-    pub fn range(&self, from: Timestamp, to: Timestamp) -> impl Iterator<Item = &Bucket> {
+    pub fn range(&self, from: Timestamp, to: Timestamp) -> impl Iterator<Item = &Bucket> + Clone {
         self.buckets
             .iter()
             .filter(move |b| b.start >= from && b.start < to)
