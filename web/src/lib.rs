@@ -2,6 +2,11 @@
 //!
 //! `logic` holds pure, natively tested modules; `state` the global signals
 //! (one owner each); `services` the browser side effects (transports,
-//! storage, timers); `components` the thin UI over them.
+//! storage, timers); `components` the thin UI over them; `app` the root.
 
+pub mod app;
+pub mod components;
+pub mod hooks;
 pub mod logic;
+pub mod services;
+pub mod state;

@@ -39,8 +39,6 @@ pub struct Settings {
     pub poll_secs: u32,
     /// Wall display: no controls, large type, dark theme.
     pub wall: bool,
-    /// Shows the instrumentation counters on the page.
-    pub debug: bool,
     /// Not in the URL: a paused view should not stay paused after a reload.
     pub paused: bool,
 }
@@ -52,7 +50,6 @@ impl Default for Settings {
             range: Range::default(),
             poll_secs: DEFAULT_POLL_SECS,
             wall: false,
-            debug: false,
             paused: false,
         }
     }
@@ -89,7 +86,6 @@ impl Settings {
                 }
                 ("from", t) => from = parse_timestamp(t).ok(),
                 ("to", t) => to = parse_timestamp(t).ok(),
-                ("debug", "1") => s.debug = true,
                 _ => {}
             }
         }
@@ -124,9 +120,6 @@ impl Settings {
         }
         if self.poll_secs != DEFAULT_POLL_SECS {
             q.append_pair("interval", &self.poll_secs.to_string());
-        }
-        if self.debug {
-            q.append_pair("debug", "1");
         }
         let q = q.finish();
         if q.is_empty() { q } else { format!("?{q}") }
@@ -178,6 +171,5 @@ mod tests {
             "mode=historical&from=2026-11-23T09:00:00Z&to=2026-11-23T08:00:00Z",
         );
         assert_eq!(reversed.range, Range::default());
-        assert!(Settings::from_query("debug=1").debug);
     }
 }

@@ -59,6 +59,11 @@ impl TransportPolicy {
         self.socket_retry_at_ms
     }
 
+    /// Failed socket attempts since it last worked (for "attempt k").
+    pub fn socket_attempt(&self) -> u32 {
+        self.socket_backoff.attempt()
+    }
+
     /// The socket opened and worked for a while: forget earlier failures.
     pub fn socket_healthy(&mut self) {
         self.socket_failures = 0;
