@@ -58,6 +58,9 @@ rm -rf "$dist"
 mkdir -p "$dist"
 cp "$work/app.wasm" "$dist/$wasm_name"
 cp "$work/app.js" "$dist/$js_name"
+# JavaScript snippets of crates (dioxus' interpreter), imported by app.js from
+# ./snippets/<crate>-<hash>/…
+if [ -d "$work/snippets" ]; then cp -r "$work/snippets" "$dist/snippets"; fi
 cp web/assets/style.css "$dist/$css_name"
 sed -e "s/{{STYLE}}/$css_name/g" -e "s/{{SCRIPT}}/$js_name/g" -e "s/{{WASM}}/$wasm_name/g" \
   web/index.html >"$dist/index.html"

@@ -103,7 +103,7 @@ async fn clock_loop() {
         {
             p.tick(clock::now_ms());
         }
-        if ticks % 4 == 0 && browser::is_visible() {
+        if ticks.is_multiple_of(4) && browser::is_visible() {
             *NOW_SECOND.write() += 1;
             frame::tick();
         }

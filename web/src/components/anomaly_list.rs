@@ -28,22 +28,22 @@ pub fn AnomalyList() -> Element {
     let actions = if wall {
         rsx! {}
     } else {
-                rsx! {
-                    label { class: "select-label",
-                        span { class: "visually-hidden", "Show anomalies" }
-                        select {
-                            "aria-label": "Show anomalies",
-                            onchange: move |e| {
-                                if let Some(f) = Filter::ALL.into_iter().find(|f| f.label() == e.value()) {
-                                    filter.set(f);
-                                }
-                            },
-                            for f in Filter::ALL {
-                                option { value: f.label(), selected: filter() == f, "{f.label()} ({book.count(f)})" }
-                            }
+        rsx! {
+            label { class: "select-label",
+                span { class: "visually-hidden", "Show anomalies" }
+                select {
+                    "aria-label": "Show anomalies",
+                    onchange: move |e| {
+                        if let Some(f) = Filter::ALL.into_iter().find(|f| f.label() == e.value()) {
+                            filter.set(f);
                         }
+                    },
+                    for f in Filter::ALL {
+                        option { value: f.label(), selected: filter() == f, "{f.label()} ({book.count(f)})" }
                     }
                 }
+            }
+        }
     };
     rsx! {
         Panel { name: "anomalies", title: "Anomalies", subtitle,

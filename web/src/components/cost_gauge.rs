@@ -5,7 +5,7 @@ use dioxus::prelude::*;
 
 use crate::components::panel::{Panel, Placeholder};
 use crate::hooks::use_panel_view;
-use crate::logic::format::{change, duration_secs, usd, usd_per_hour};
+use crate::logic::format::{change, duration_secs, usd_axis, usd_per_hour};
 use crate::logic::gauge::{arc_length, arc_path, arc_point, fraction, needle_degrees, scale_max};
 use crate::logic::views::{self, GaugeView};
 use crate::services::instrumentation;
@@ -42,7 +42,7 @@ pub fn GaugeDial(view: GaugeView) -> Element {
         .into_iter()
         .map(|t| {
             let (x, y) = arc_point(CX, CY, R + 12.0, t);
-            (x, y, usd(max * t))
+            (x, y, usd_axis(max * t))
         })
         .collect();
     let (delta_text, trend) = match view.rate_5m_ago {
@@ -54,7 +54,14 @@ pub fn GaugeDial(view: GaugeView) -> Element {
             } else {
                 "flat"
             };
-            (format!("{} vs 5 min ago ({})", change(view.rate, before), usd_per_hour(before)), trend)
+            (
+                format!(
+                    "{} vs 5 min ago ({})",
+                    change(view.rate, before),
+                    usd_per_hour(before)
+                ),
+                trend,
+            )
         }
         None => ("no data from 5 min ago yet".to_string(), "flat"),
     };

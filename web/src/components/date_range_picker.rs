@@ -16,7 +16,9 @@ pub fn DateRangePicker() -> Element {
     let initial = use_hook(move || {
         let now = clock::server_now();
         match SETTINGS.peek().range {
-            Range::Custom { from, to } => (datetime_local(from, offset), datetime_local(to, offset)),
+            Range::Custom { from, to } => {
+                (datetime_local(from, offset), datetime_local(to, offset))
+            }
             Range::Preset(_) => (
                 datetime_local(now - TimeDelta::hours(1), offset),
                 datetime_local(now, offset),

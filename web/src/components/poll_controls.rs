@@ -37,7 +37,7 @@ pub fn PollControls() -> Element {
                 let mut s = SETTINGS.write();
                 s.paused = !s.paused;
             },
-            if paused { "▶ Resume" } else { "⏸ Pause" }
+            if paused { "▶ Resume" } else { "❚❚ Pause" }
         }
     }
 }

@@ -41,7 +41,12 @@ pub struct Marker {
     pub label: String,
 }
 
-fn markers(anomalies: &[Anomaly], from: Timestamp, to: Timestamp, offset: FixedOffset) -> Vec<Marker> {
+fn markers(
+    anomalies: &[Anomaly],
+    from: Timestamp,
+    to: Timestamp,
+    offset: FixedOffset,
+) -> Vec<Marker> {
     let span = (to - from).num_milliseconds() as f64;
     anomalies
         .iter()
@@ -52,7 +57,11 @@ fn markers(anomalies: &[Anomaly], from: Timestamp, to: Timestamp, offset: FixedO
             severity: a.severity,
             label: format!(
                 "{} anomaly on {} at {}",
-                if a.severity == Severity::Critical { "Critical" } else { "Warning" },
+                if a.severity == Severity::Critical {
+                    "Critical"
+                } else {
+                    "Warning"
+                },
                 a.entity.id,
                 clock(a.started_at, offset, true)
             ),
@@ -171,7 +180,7 @@ pub fn TokenBars(view: TokenView, markers: Vec<Marker>, offset: FixedOffset) -> 
                         }
                     }
                     for t in y_ticks.iter().copied() {
-                        line { class: "grid", x1: "0", x2: "{W}", y1: "{H - t / top * H:.2}", y2: "{H - t / top * H:.2}" }
+                        line { class: "gridline", x1: "0", x2: "{W}", y1: "{H - t / top * H:.2}", y2: "{H - t / top * H:.2}" }
                     }
                     for (i, p) in view.points.iter().enumerate() {
                         {

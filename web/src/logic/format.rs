@@ -34,6 +34,15 @@ pub fn usd_per_hour(value: f64) -> String {
     format!("{}/h", usd(value))
 }
 
+/// Dollars for axis labels, without cents once they stop mattering: `$0.50`, `$250`, `$2.50k`.
+pub fn usd_axis(value: f64) -> String {
+    if value.abs() < 10.0 {
+        usd(value)
+    } else {
+        format!("${}", compact(value))
+    }
+}
+
 /// Compact counts: `950`, `12.3k`, `4.56M`, `1.2B`.
 pub fn compact(value: f64) -> String {
     if !value.is_finite() {
@@ -68,7 +77,7 @@ pub fn group_thousands(value: u64) -> String {
     let digits = value.to_string();
     let mut out = String::with_capacity(digits.len() + digits.len() / 3);
     for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i) % 3 == 0 {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
             out.push(',');
         }
         out.push(c);
@@ -84,7 +93,7 @@ pub fn percent(share: f64) -> String {
     let p = share * 100.0;
     if p > 0.0 && p < 0.1 {
         "<0.1%".into()
-    } else if p >= 10.0 {
+    } else if p >= 9.95 {
         format!("{p:.0}%")
     } else {
         format!("{p:.1}%")
@@ -196,6 +205,9 @@ mod tests {
         assert_eq!(usd(-2.5), "-$2.50");
         assert_eq!(usd(f64::NAN), "—");
         assert_eq!(usd_per_hour(412.0), "$412.00/h");
+        assert_eq!(usd_axis(0.5), "$0.50");
+        assert_eq!(usd_axis(250.0), "$250");
+        assert_eq!(usd_axis(2_500.0), "$2.50k");
     }
 
     #[test]
@@ -216,6 +228,7 @@ mod tests {
         assert_eq!(percent(0.425), "42%");
         assert_eq!(percent(0.0426), "4.3%");
         assert_eq!(percent(0.0001), "<0.1%");
+        assert_eq!(percent(0.09996), "10%");
         assert_eq!(percent(0.0), "0.0%");
         assert_eq!(change(112.5, 100.0), "+12.5%");
         assert_eq!(change(97.0, 100.0), "-3.0%");

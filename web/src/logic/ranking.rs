@@ -227,7 +227,7 @@ mod tests {
                 descending: false
             }
         );
-        assert_eq!(key.toggled(SortColumn::Latency).descending, true);
+        assert!(key.toggled(SortColumn::Latency).descending);
         assert_eq!(key.aria(SortColumn::Cost), "descending");
         assert_eq!(key.aria(SortColumn::Calls), "none");
     }

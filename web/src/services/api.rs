@@ -26,7 +26,13 @@ pub enum ApiError {
 
 impl ApiError {
     pub fn is_cursor_expired(&self) -> bool {
-        matches!(self, ApiError::Server { code: ErrorCode::CursorExpired, .. })
+        matches!(
+            self,
+            ApiError::Server {
+                code: ErrorCode::CursorExpired,
+                ..
+            }
+        )
     }
 
     /// Whether retrying the same request later can succeed.
@@ -51,7 +57,9 @@ impl fmt::Display for ApiError {
     }
 }
 
-async fn read<T: DeserializeOwned>(response: Result<Response, gloo_net::Error>) -> Result<T, ApiError> {
+async fn read<T: DeserializeOwned>(
+    response: Result<Response, gloo_net::Error>,
+) -> Result<T, ApiError> {
     let response = response.map_err(|e| ApiError::Network(e.to_string()))?;
     let status = response.status();
     let text = response

@@ -1,7 +1,6 @@
 //! Historical mode: loads the selected range from `/api/metrics/history` and
 //! sets up the playback clock over it.
 
-
 use super::{api, clock};
 use crate::logic::playback::Playback;
 use crate::logic::series::Series;
