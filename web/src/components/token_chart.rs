@@ -21,7 +21,9 @@ use crate::components::panel::{Panel, Placeholder};
 use crate::hooks::use_panel_view;
 use crate::logic::chart::{ticks_need_seconds, time_ticks, trend, value_ticks};
 use crate::logic::csv::{file_name, series_csv};
-use crate::logic::format::{clock, compact, duration_secs, group_thousands, latency_ms, usd};
+use crate::logic::format::{
+    axis_number, clock, compact, duration_secs, group_thousands, latency_ms, usd,
+};
 use crate::logic::settings::{Mode, Range};
 use crate::logic::views::{self, TokenView};
 use crate::services::{clock as server_clock, instrumentation};
@@ -160,7 +162,7 @@ pub fn TokenBars(view: TokenView, markers: Vec<Marker>, offset: FixedOffset) -> 
             onfocusout: move |_| hovered.set(None),
             div { class: "chart-y", "aria-hidden": "true",
                 for t in y_ticks.iter().copied() {
-                    span { style: "bottom: {t / top * 100.0:.2}%", "{compact(t)}" }
+                    span { style: "bottom: {t / top * 100.0:.2}%", "{axis_number(t)}" }
                 }
             }
             div { class: "chart-plot",

@@ -34,13 +34,28 @@ pub fn usd_per_hour(value: f64) -> String {
     format!("{}/h", usd(value))
 }
 
-/// Dollars for axis labels, without cents once they stop mattering: `$0.50`, `$250`, `$2.50k`.
+/// Dollars for axis labels, without cents once they stop mattering: `$0.50`, `$250`, `$2.5k`.
 pub fn usd_axis(value: f64) -> String {
     if value.abs() < 10.0 {
         usd(value)
     } else {
-        format!("${}", compact(value))
+        format!("${}", axis_number(value))
     }
+}
+
+/// Compact counts for axis labels, without trailing zeros: `500k`, `1M`, `1.5M`.
+pub fn axis_number(value: f64) -> String {
+    let text = compact(value);
+    let split = text
+        .find(|c: char| c.is_ascii_alphabetic())
+        .unwrap_or(text.len());
+    let (number, unit) = text.split_at(split);
+    let number = if number.contains('.') {
+        number.trim_end_matches('0').trim_end_matches('.')
+    } else {
+        number
+    };
+    format!("{number}{unit}")
 }
 
 /// Compact counts: `950`, `12.3k`, `4.56M`, `1.2B`.
@@ -207,7 +222,11 @@ mod tests {
         assert_eq!(usd_per_hour(412.0), "$412.00/h");
         assert_eq!(usd_axis(0.5), "$0.50");
         assert_eq!(usd_axis(250.0), "$250");
-        assert_eq!(usd_axis(2_500.0), "$2.50k");
+        assert_eq!(usd_axis(2_500.0), "$2.5k");
+        assert_eq!(usd_axis(1_000.0), "$1k");
+        assert_eq!(axis_number(1_500_000.0), "1.5M");
+        assert_eq!(axis_number(500_000.0), "500k");
+        assert_eq!(axis_number(50.0), "50");
     }
 
     #[test]

@@ -267,7 +267,11 @@ async fn load_snapshots(parts: &[Part]) -> Result<(), ApiError> {
 
 /// One poll: returns (new position, has more, server's requested delay).
 async fn poll(cursor: u64) -> Result<(u64, bool, u64), ApiError> {
-    instrumentation::count(|c| c.polls += 1);
+    let hidden = !browser::is_visible();
+    instrumentation::count(|c| {
+        c.polls += 1;
+        c.hidden_polls += u64::from(hidden);
+    });
     let response = api::metrics_after(cursor, POLL_LIMIT).await?;
     clock::observe_server_time(response.server_time);
     contact();
@@ -304,7 +308,6 @@ async fn socket_session(
     if write.send(Message::Text(text)).await.is_err() {
         return SocketEnd::Failed { healthy: false };
     }
-    instrumentation::count(|c| c.socket_opens += 1);
     let opened_at = clock::now_ms();
     let healthy = || clock::now_ms() - opened_at >= SOCKET_HEALTHY_AFTER.as_millis() as f64;
 
@@ -339,6 +342,8 @@ async fn socket_session(
         };
         match message {
             ServerMessage::Hello { server_time, .. } => {
+                // The first message proves the socket opened.
+                instrumentation::count(|c| c.socket_opens += 1);
                 clock::observe_server_time(server_time);
                 contact();
             }

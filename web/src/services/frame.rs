@@ -86,8 +86,9 @@ pub fn flush(on_frame: bool) {
     if gap {
         feed::wake(feed::Wake::Reload);
     }
+    // Flushes that applied data in this frame (a frame flush closes the frame).
     let flushes = FLUSHES_THIS_FRAME.with(|f| {
-        let n = f.get() + 1;
+        let n = f.get() + u64::from(!updates.is_empty());
         f.set(if on_frame { 0 } else { n });
         n
     });

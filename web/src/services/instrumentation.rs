@@ -15,6 +15,7 @@
 //! | `panelRenders` | panel component renders |
 //! | `snapshots` | history snapshots loaded |
 //! | `polls` | `GET /api/metrics` requests sent |
+//! | `hiddenPolls` | of those, sent while the tab was hidden |
 //! | `socketMessages` | WebSocket messages received |
 //! | `socketOpens` | WebSocket connections opened |
 //! | `transport` | `websocket`, `polling` or `none` |
@@ -34,6 +35,7 @@ pub struct Counters {
     pub panel_renders: u64,
     pub snapshots: u64,
     pub polls: u64,
+    pub hidden_polls: u64,
     pub socket_messages: u64,
     pub socket_opens: u64,
 }
@@ -84,6 +86,7 @@ pub fn publish(store: &crate::logic::store::Counters, transport: &str, state: &s
         set("panelRenders", num(c.panel_renders));
         set("snapshots", num(c.snapshots));
         set("polls", num(c.polls));
+        set("hiddenPolls", num(c.hidden_polls));
         set("socketMessages", num(c.socket_messages));
         set("socketOpens", num(c.socket_opens));
         set("transport", JsValue::from_str(transport));
