@@ -5,8 +5,9 @@ use dioxus::prelude::*;
 use crate::components::anomaly_item::AnomalyItem;
 use crate::components::panel::{Panel, Placeholder};
 use crate::logic::anomaly_book::Filter;
+use crate::logic::settings::Mode;
 use crate::services::{clock, instrumentation};
-use crate::state::{ANOMALIES, SETTINGS};
+use crate::state::{ANOMALIES, HISTORY, History, PLAYBACK, SETTINGS};
 
 /// Items listed at once (the wall shows fewer, larger).
 const SHOWN: usize = 30;
@@ -18,12 +19,24 @@ pub fn AnomalyList() -> Element {
     let wall = SETTINGS.read().wall;
     let book = ANOMALIES.read();
     let offset = clock::local_offset();
-    let items = book.visible(filter());
+    // Historical mode replays anomalies too: those started in the range, up to the playhead.
+    let replay = match (&*HISTORY.read(), PLAYBACK.read().as_ref()) {
+        (History::Loaded { from, .. }, Some(p)) if SETTINGS.read().mode == Mode::Historical => {
+            Some((*from, p.position))
+        }
+        _ => None,
+    };
+    let items: Vec<_> = book
+        .visible(filter())
+        .into_iter()
+        .filter(|a| replay.is_none_or(|(from, at)| a.started_at >= from && a.started_at <= at))
+        .collect();
     let open = book.count(Filter::Open);
-    let subtitle = match open {
-        0 => "nothing open".to_string(),
-        1 => "1 open".to_string(),
-        n => format!("{n} open"),
+    let subtitle = match (replay, open) {
+        (Some(_), _) => "started in the range, up to the playhead".to_string(),
+        (None, 0) => "nothing open".to_string(),
+        (None, 1) => "1 open".to_string(),
+        (None, n) => format!("{n} open"),
     };
     let actions = if wall {
         rsx! {}

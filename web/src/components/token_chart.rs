@@ -18,7 +18,7 @@ use protocol::{Anomaly, Severity, Timestamp};
 
 use crate::components::csv_button::CsvButton;
 use crate::components::panel::{Panel, Placeholder};
-use crate::hooks::use_panel_view;
+use crate::hooks::{current, use_panel_view};
 use crate::logic::chart::{ticks_need_seconds, time_ticks, trend, value_ticks};
 use crate::logic::csv::{file_name, series_csv};
 use crate::logic::format::{
@@ -90,18 +90,16 @@ pub fn TokenChart() -> Element {
         (Mode::Historical, None) => String::new(),
     };
     let window_label = match settings.range {
-        Range::Preset(w) if settings.mode == Mode::Historical => w.as_str().to_string(),
-        Range::Preset(_) => "5m".to_string(),
+        Range::Preset(w) => w.as_str().to_string(),
         Range::Custom { .. } => "custom".to_string(),
     };
-    let csv_view = view;
     rsx! {
         Panel { name: "tokens", title: "Token usage", subtitle,
             actions: rsx! {
                 CsvButton {
-                    label: "Download the time series as CSV",
+                    label: "Download the time series of the window as CSV",
                     file_name: file_name("series", &window_label, server_clock::server_now()),
-                    contents: move |_| csv_view.read().as_ref().map_or_else(String::new, |v: &TokenView| {
+                    contents: move |_| current(views::window_series).map_or_else(String::new, |v: TokenView| {
                         series_csv(&v.points, v.resolution.as_secs())
                     }),
                 }

@@ -6,7 +6,7 @@ use dioxus::prelude::*;
 
 use crate::components::csv_button::CsvButton;
 use crate::components::panel::{Panel, Placeholder};
-use crate::hooks::use_panel_view;
+use crate::hooks::{current, use_panel_view};
 use crate::logic::aggregate::CustomerRow;
 use crate::logic::csv::{customers_csv, file_name};
 use crate::logic::format::{compact, duration_secs, group_thousands, latency_ms, percent, usd};
@@ -26,7 +26,6 @@ pub fn TopCustomers() -> Element {
     let view = use_panel_view(views::customers_view);
     let window = SETTINGS.read().window().as_str();
     let sort = use_signal(SortKey::default);
-    let csv_view = view;
     rsx! {
         Panel { name: "customers", title: "Top customers",
             subtitle: view().map(|v| format!("by spend in the window · ▲▼ vs {} earlier", duration_secs(v.compared_over.as_secs()))),
@@ -35,7 +34,7 @@ pub fn TopCustomers() -> Element {
                     label: "Download the customers table as CSV",
                     file_name: file_name("customers", window, clock::server_now()),
                     contents: move |_| {
-                        let mut rows = csv_view.read().as_ref().map(|v: &CustomersView| v.rows.clone()).unwrap_or_default();
+                        let mut rows = current(views::customers_view).map(|v: CustomersView| v.rows).unwrap_or_default();
                         sort_rows(&mut rows, sort());
                         customers_csv(&rows)
                     },

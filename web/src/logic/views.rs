@@ -109,6 +109,32 @@ pub fn tokens(source: &Source) -> Option<TokenView> {
     }
 }
 
+/// The whole selected window as a time series (for the CSV download): in live
+/// mode the window sub-store at its resolution, in historical mode the range.
+pub fn window_series(source: &Source) -> Option<TokenView> {
+    match *source {
+        Source::Live { store, window, now } => {
+            let (w, series) = store.window.as_ref()?;
+            if *w != window {
+                return None;
+            }
+            let step = series.resolution();
+            let step_ms = step.as_millis().max(1) as i64;
+            let from = align_floor(window_start(window, now), step);
+            let last = align_floor(now, step);
+            let count = ((last - from).num_milliseconds() / step_ms + 1).max(1) as usize;
+            let points = token_points(series, now, count, None);
+            Some(TokenView {
+                points,
+                resolution: step,
+                from,
+                to: last + TimeDelta::milliseconds(step_ms),
+            })
+        }
+        Source::Historical { .. } => tokens(source),
+    }
+}
+
 /// The buckets the window-wide panels (models, customers) sum over, and the
 /// "earlier" cut-off their rank changes compare against.
 fn window_buckets<'a>(source: &Source<'a>) -> Option<(&'a Series, Timestamp, Timestamp)> {
@@ -223,6 +249,21 @@ mod tests {
         assert_eq!(view.to, ts("2026-11-23T10:07:00Z"));
         assert_eq!(view.from, ts("2026-11-23T10:02:00Z"));
         assert!(view.points[59].partial);
+    }
+
+    #[test]
+    fn the_csv_series_covers_the_whole_live_window() {
+        let store = live_store();
+        let now = ts("2026-11-23T10:06:58Z");
+        let view = window_series(&Source::Live {
+            store: &store,
+            window: TimeWindow::FiveMinutes,
+            now,
+        })
+        .unwrap();
+        assert_eq!(view.points.len(), 61);
+        assert_eq!(view.from, ts("2026-11-23T10:01:55Z"));
+        assert!(view.points[60].partial);
     }
 
     #[test]
