@@ -425,3 +425,67 @@ fn connected_panels_render_from_the_store_with_their_data_panel_names() {
     assert!(html.contains("$720.00/h"), "{html}");
     assert!(html.contains(">acme-9<"));
 }
+
+static HELD_ROWS: GlobalSignal<Vec<CustomerRow>> = Signal::global(|| {
+    vec![
+        row("acme-1", 1.0, 30),
+        row("acme-2", 5.0, 10),
+        row("acme-3", 3.0, 20),
+    ]
+});
+
+fn held_fixture() -> Element {
+    let sort = use_signal(SortKey::default);
+    rsx! {
+        CustomerTable {
+            view: CustomersView {
+                rows: HELD_ROWS(),
+                ranks_before: HashMap::new(),
+                compared_over: Duration::from_secs(60),
+                total_cost: 9.0,
+            },
+            sort,
+        }
+    }
+}
+
+fn fire(dom: &mut VirtualDom, name: &str, id: ElementId) {
+    let event = Event::new(
+        Rc::new(PlatformEventData::new(Box::<SerializedMouseData>::default())) as Rc<dyn Any>,
+        false,
+    );
+    dom.runtime().handle_event(name, event, id);
+    dom.process_events();
+    let _ = dom.render_immediate_to_vec();
+}
+
+#[test]
+fn rows_hold_still_under_the_pointer_and_resort_when_it_leaves() {
+    dioxus::html::set_event_converter(Box::new(dioxus::html::SerializedHtmlEventConverter));
+    let mut dom = VirtualDom::new(held_fixture);
+    let mutations = dom.rebuild_to_vec();
+    assert_eq!(
+        order(&dioxus::ssr::render(&dom)),
+        ["acme-2", "acme-3", "acme-1"]
+    );
+    let enter = listeners(&mutations.edits, "mouseenter")[0];
+    let leave = listeners(&mutations.edits, "mouseleave")[0];
+    fire(&mut dom, "mouseenter", enter);
+    // acme-1 becomes the top spender while the pointer is over the table.
+    dom.in_runtime(|| HELD_ROWS.write()[0].metrics.total_cost = 50.0);
+    dom.mark_dirty(ScopeId::APP);
+    let _ = dom.render_immediate_to_vec();
+    let html = dioxus::ssr::render(&dom);
+    assert_eq!(
+        order(&html),
+        ["acme-2", "acme-3", "acme-1"],
+        "rows did not move"
+    );
+    assert!(html.contains("$50.00"), "values still update");
+    assert!(html.contains("Order held while the pointer is over the table."));
+    fire(&mut dom, "mouseleave", leave);
+    assert_eq!(
+        order(&dioxus::ssr::render(&dom)),
+        ["acme-1", "acme-2", "acme-3"]
+    );
+}
