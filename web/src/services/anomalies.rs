@@ -44,9 +44,9 @@ pub async fn refresh() {
     }
 }
 
-/// An anomaly pushed by the socket.
-pub fn upsert(anomaly: Anomaly) {
-    ANOMALIES.write().upsert(anomaly);
+/// An anomaly pushed by the socket (plain or boxed, as the message carries it).
+pub fn upsert(anomaly: impl Into<Box<Anomaly>>) {
+    ANOMALIES.write().upsert(*anomaly.into());
 }
 
 /// Acknowledge, dismiss or reopen: recorded and saved at once, then sent.
