@@ -287,10 +287,25 @@ impl Browser {
     }
 
     async fn close(self) {
-        let _ = self.client.close().await;
-        let mut driver = self.driver;
-        let _ = driver.kill();
-        let _ = driver.wait();
+        let _ = self.client.clone().close().await;
+    }
+}
+
+impl Drop for Browser {
+    /// Also runs when a test fails: stops chromedriver and the Chromium
+    /// processes of this test's own profile (found by their command line).
+    fn drop(&mut self) {
+        let _ = self.driver.kill();
+        let _ = self.driver.wait();
+        let marker = format!("--user-data-dir={}", self.profile.display());
+        if let Ok(entries) = std::fs::read_dir("/proc") {
+            for entry in entries.flatten() {
+                let cmdline = std::fs::read(entry.path().join("cmdline")).unwrap_or_default();
+                if String::from_utf8_lossy(&cmdline).contains(&marker) {
+                    let _ = Command::new("kill").arg(entry.file_name()).status();
+                }
+            }
+        }
         let _ = std::fs::remove_dir_all(&self.profile);
     }
 }
