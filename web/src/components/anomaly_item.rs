@@ -1,0 +1,143 @@
+//! One anomaly: what, when, how far off, its trend, and — on hover or focus —
+//! what caused it, with acknowledge and dismiss buttons.
+
+use chrono::FixedOffset;
+use dioxus::prelude::*;
+use protocol::models::model_label;
+use protocol::{Anomaly, AnomalyMetric, AnomalyStatus, EntityKind, Severity};
+
+use crate::components::sparkline::Sparkline;
+use crate::logic::format::{clock, compact, percent, usd, usd_per_hour};
+use crate::services::anomalies;
+
+fn value(metric: AnomalyMetric, v: f64) -> String {
+    match metric {
+        AnomalyMetric::CostRate => usd_per_hour(v),
+        AnomalyMetric::TokensPerCall => format!("{} tokens/call", compact(v)),
+    }
+}
+
+fn entity(a: &Anomaly) -> String {
+    match (a.entity.kind, &a.entity.tenant_id) {
+        (EntityKind::Customer, Some(t)) => format!("Customer {} ({t})", a.entity.id),
+        (EntityKind::Customer, None) => format!("Customer {}", a.entity.id),
+        (EntityKind::Tenant, _) => format!("Tenant {}", a.entity.id),
+        (EntityKind::Model, _) => format!("Model {}", model_label(&a.entity.id)),
+    }
+}
+
+#[component]
+pub fn AnomalyItem(
+    anomaly: Anomaly,
+    status: AnomalyStatus,
+    offset: FixedOffset,
+    /// Wall display: no buttons, cause always shown.
+    #[props(default)]
+    readonly: bool,
+) -> Element {
+    let a = &anomaly;
+    let severity = match a.severity {
+        Severity::Critical => "critical",
+        Severity::Warning => "warning",
+    };
+    let when = match a.ended_at {
+        None => format!("since {} · ongoing", clock(a.started_at, offset, false)),
+        Some(end) => format!(
+            "{}–{}",
+            clock(a.started_at, offset, false),
+            clock(end, offset, false)
+        ),
+    };
+    let ratio = if a.expected > 0.0 {
+        format!(" (×{:.1})", a.observed / a.expected)
+    } else {
+        String::new()
+    };
+    let observed: Vec<f64> = a.trend.iter().map(|p| p.observed).collect();
+    let expected: Vec<f64> = a.trend.iter().map(|p| p.expected).collect();
+    let id = a.id.clone();
+    let cause_id = format!("cause-{}", a.id);
+    let status_text = match status {
+        AnomalyStatus::Open => None,
+        AnomalyStatus::Acknowledged => Some("Acknowledged"),
+        AnomalyStatus::Dismissed => Some("Dismissed"),
+    };
+    rsx! {
+        li {
+            class: "anomaly",
+            "data-severity": severity,
+            "data-anomaly-id": "{a.id}",
+            "data-status": match status { AnomalyStatus::Open => "open", AnomalyStatus::Acknowledged => "acknowledged", AnomalyStatus::Dismissed => "dismissed" },
+            tabindex: "0",
+            "aria-describedby": "{cause_id}",
+            div { class: "anomaly-head",
+                span { class: "severity", "{severity}" }
+                span { class: "anomaly-entity", "{entity(a)}" }
+                span { class: "anomaly-time", "{when}" }
+            }
+            div { class: "anomaly-body",
+                p { class: "anomaly-values",
+                    strong { "{value(a.metric, a.observed)}" }
+                    " vs {value(a.metric, a.expected)} expected{ratio}"
+                }
+                Sparkline {
+                    observed,
+                    expected,
+                    label: format!("Trend of {} against its baseline", a.entity.id),
+                }
+            }
+            div { class: if readonly { "anomaly-cause shown" } else { "anomaly-cause" }, id: "{cause_id}",
+                p { "{a.cause.summary}" }
+                if !a.cause.contributors.is_empty() {
+                    ul { class: "contributors",
+                        for c in a.cause.contributors.iter().take(5) {
+                            li { key: "{c.customer_id}/{c.model}",
+                                span { class: "contrib-bar", style: "width: {(c.share * 100.0).clamp(0.0, 100.0):.0}%" }
+                                span { class: "contrib-name", "{c.customer_id} · {model_label(&c.model)}" }
+                                span { class: "contrib-share", "{percent(c.share)} of excess" }
+                                span { class: "contrib-rate", "{usd(c.observed_usd_per_hour)}/h vs {usd(c.expected_usd_per_hour)}/h" }
+                            }
+                        }
+                    }
+                }
+            }
+            if let Some(text) = status_text {
+                p { class: "anomaly-status", "{text}" }
+            }
+            if !readonly {
+                div { class: "anomaly-actions",
+                    if status == AnomalyStatus::Open {
+                        button {
+                            r#type: "button",
+                            class: "btn btn-small",
+                            "aria-label": "Acknowledge anomaly on {a.entity.id}",
+                            onclick: {
+                                let id = id.clone();
+                                move |_| anomalies::review(id.clone(), AnomalyStatus::Acknowledged)
+                            },
+                            "Acknowledge"
+                        }
+                        button {
+                            r#type: "button",
+                            class: "btn btn-small btn-quiet",
+                            "aria-label": "Dismiss anomaly on {a.entity.id}",
+                            onclick: {
+                                let id = id.clone();
+                                move |_| anomalies::review(id.clone(), AnomalyStatus::Dismissed)
+                            },
+                            "Dismiss"
+                        }
+                    } else {
+                        button {
+                            r#type: "button",
+                            class: "btn btn-small btn-quiet",
+                            "aria-label": "Reopen anomaly on {a.entity.id}",
+                            onclick: move |_| anomalies::review(id.clone(), AnomalyStatus::Open),
+                            "Reopen"
+                        }
+                    }
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,88 @@
+//! Anomaly alerts: newest first, filtered by review status.
+
+use dioxus::prelude::*;
+
+use crate::components::anomaly_item::AnomalyItem;
+use crate::components::panel::{Panel, Placeholder};
+use crate::logic::anomaly_book::Filter;
+use crate::logic::settings::Mode;
+use crate::services::{clock, instrumentation};
+use crate::state::{ANOMALIES, HISTORY, History, PLAYBACK, SETTINGS};
+
+/// Items listed at once (the wall shows fewer, larger).
+const SHOWN: usize = 30;
+
+#[component]
+pub fn AnomalyList() -> Element {
+    instrumentation::panel_rendered();
+    let mut filter = use_signal(Filter::default);
+    let wall = SETTINGS.read().wall;
+    let book = ANOMALIES.read();
+    let offset = clock::local_offset();
+    // Historical mode replays anomalies too: those started in the range, up to the playhead.
+    let replay = match (&*HISTORY.read(), PLAYBACK.read().as_ref()) {
+        (History::Loaded { from, .. }, Some(p)) if SETTINGS.read().mode == Mode::Historical => {
+            Some((*from, p.position))
+        }
+        _ => None,
+    };
+    let items: Vec<_> = book
+        .visible(filter())
+        .into_iter()
+        .filter(|a| replay.is_none_or(|(from, at)| a.started_at >= from && a.started_at <= at))
+        .collect();
+    let open = book.count(Filter::Open);
+    let subtitle = match (replay, open) {
+        (Some(_), _) => "started in the range, up to the playhead".to_string(),
+        (None, 0) => "nothing open".to_string(),
+        (None, 1) => "1 open".to_string(),
+        (None, n) => format!("{n} open"),
+    };
+    let actions = if wall {
+        rsx! {}
+    } else {
+        rsx! {
+            label { class: "select-label",
+                span { class: "visually-hidden", "Show anomalies" }
+                select {
+                    "aria-label": "Show anomalies",
+                    onchange: move |e| {
+                        if let Some(f) = Filter::ALL.into_iter().find(|f| f.label() == e.value()) {
+                            filter.set(f);
+                        }
+                    },
+                    for f in Filter::ALL {
+                        option { value: f.label(), selected: filter() == f, "{f.label()} ({book.count(f)})" }
+                    }
+                }
+            }
+        }
+    };
+    rsx! {
+        Panel { name: "anomalies", title: "Anomalies", subtitle,
+            actions,
+            if !book.loaded {
+                Placeholder { text: "Loading anomalies…" }
+            } else if items.is_empty() {
+                Placeholder {
+                    text: match filter() {
+                        Filter::Open => "No open anomalies. Spend is within its baselines.",
+                        _ => "None here.",
+                    }
+                }
+            } else {
+                ul { class: "anomaly-list",
+                    for a in items.into_iter().take(if wall { 8 } else { SHOWN }) {
+                        AnomalyItem {
+                            key: "{a.id}",
+                            anomaly: a.clone(),
+                            status: book.status_of(a),
+                            offset,
+                            readonly: wall,
+                        }
+                    }
+                }
+            }
+        }
+    }
+}

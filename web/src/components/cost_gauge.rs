@@ -1,0 +1,114 @@
+//! Live cost gauge: spend rate in $/h on a dial whose scale follows the data,
+//! the number itself, and its change against five minutes earlier.
+
+use dioxus::prelude::*;
+
+use crate::components::panel::{Panel, Placeholder};
+use crate::hooks::use_panel_view;
+use crate::logic::format::{change, duration_secs, usd_axis, usd_per_hour};
+use crate::logic::gauge::{arc_length, arc_path, arc_point, fraction, needle_degrees, scale_max};
+use crate::logic::views::{self, GaugeView};
+use crate::services::instrumentation;
+
+#[component]
+pub fn CostGauge() -> Element {
+    instrumentation::panel_rendered();
+    let view = use_panel_view(views::gauge);
+    rsx! {
+        Panel { name: "gauge", title: "Spend rate",
+            subtitle: view().map(|g| format!("last {} · $/hour", duration_secs(g.span.as_secs()))),
+            match view() {
+                Some(g) => rsx! { GaugeDial { view: g } },
+                None => rsx! { Placeholder { text: "Waiting for a minute of data…" } },
+            }
+        }
+    }
+}
+
+const CX: f64 = 100.0;
+const CY: f64 = 100.0;
+const R: f64 = 80.0;
+
+/// The dial itself, drawn from a computed view (rendered natively in tests).
+#[component]
+pub fn GaugeDial(view: GaugeView) -> Element {
+    let max = scale_max(view.rate, view.peak);
+    let f = fraction(view.rate, max);
+    let length = arc_length(R);
+    let offset = length * (1.0 - f);
+    let degrees = needle_degrees(f);
+    let track = arc_path(CX, CY, R);
+    let ticks: Vec<(f64, f64, String)> = [0.0, 0.5, 1.0]
+        .into_iter()
+        .map(|t| {
+            let (x, y) = arc_point(CX, CY, R + 12.0, t);
+            (x, y, usd_axis(max * t))
+        })
+        .collect();
+    let (delta_text, trend) = match view.rate_5m_ago {
+        Some(before) => {
+            let trend = if view.rate > before * 1.005 {
+                "up"
+            } else if view.rate < before * 0.995 {
+                "down"
+            } else {
+                "flat"
+            };
+            (
+                format!(
+                    "{} vs 5 min ago ({})",
+                    change(view.rate, before),
+                    usd_per_hour(before)
+                ),
+                trend,
+            )
+        }
+        None => ("no data from 5 min ago yet".to_string(), "flat"),
+    };
+    let arrow = match trend {
+        "up" => "▲",
+        "down" => "▼",
+        _ => "■",
+    };
+    rsx! {
+        div { class: "gauge",
+            svg {
+                class: "gauge-dial",
+                view_box: "0 0 200 118",
+                role: "meter",
+                "aria-label": "Spend rate",
+                "aria-valuemin": "0",
+                "aria-valuemax": "{max}",
+                "aria-valuenow": "{view.rate}",
+                "aria-valuetext": "{usd_per_hour(view.rate)}",
+                path { class: "gauge-track", d: "{track}" }
+                path {
+                    class: "gauge-value",
+                    d: "{track}",
+                    stroke_dasharray: "{length:.2}",
+                    style: "stroke-dashoffset: {offset:.2}",
+                }
+                g {
+                    class: "gauge-needle",
+                    style: "transform: rotate({degrees:.2}deg)",
+                    line { x1: "{CX}", y1: "{CY}", x2: "{CX}", y2: "{CY - R + 6.0}" }
+                }
+                circle { class: "gauge-hub", cx: "{CX}", cy: "{CY}", r: "5" }
+                for (x, y, label) in ticks {
+                    text {
+                        class: "gauge-tick",
+                        x: "{x:.1}",
+                        y: "{y + 4.0:.1}",
+                        text_anchor: "middle",
+                        "{label}"
+                    }
+                }
+            }
+            p { class: "gauge-value-text", "data-testid": "spend-rate", "{usd_per_hour(view.rate)}" }
+            p { class: "gauge-change", "data-trend": trend,
+                span { "aria-hidden": "true", "{arrow} " }
+                "{delta_text}"
+            }
+        }
+    }
+}

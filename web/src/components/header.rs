@@ -1,0 +1,30 @@
+//! The header: product name, connection state, data age and (except on the
+//! wall) the controls.
+
+use dioxus::prelude::*;
+
+use crate::components::connection_indicator::ConnectionIndicator;
+use crate::components::data_age::DataAge;
+use crate::components::poll_controls::PollControls;
+use crate::components::window_controls::WindowControls;
+use crate::state::SETTINGS;
+
+#[component]
+pub fn Header() -> Element {
+    let wall = SETTINGS.read().wall;
+    rsx! {
+        header { class: "top",
+            div { class: "brand",
+                h1 { "FinOps Live" }
+                ConnectionIndicator {}
+                DataAge {}
+            }
+            if !wall {
+                nav { class: "controls", "aria-label": "Dashboard controls",
+                    WindowControls {}
+                    PollControls {}
+                }
+            }
+        }
+    }
+}

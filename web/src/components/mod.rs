@@ -1,0 +1,20 @@
+//! UI components, one per file. Panels read their view through
+//! `hooks::use_panel_view`; presentational parts take plain props so
+//! component tests can render them with given data.
+
+pub mod anomaly_item;
+pub mod anomaly_list;
+pub mod connection_indicator;
+pub mod cost_gauge;
+pub mod csv_button;
+pub mod data_age;
+pub mod date_range_picker;
+pub mod header;
+pub mod model_breakdown;
+pub mod panel;
+pub mod playback_controls;
+pub mod poll_controls;
+pub mod sparkline;
+pub mod token_chart;
+pub mod top_customers;
+pub mod window_controls;

@@ -1,0 +1,66 @@
+//! Cost by model: a donut with one fixed colour per model, and a legend with
+//! each model's cost and share.
+
+use dioxus::prelude::*;
+use protocol::models::model_label;
+
+use crate::components::panel::{Panel, Placeholder};
+use crate::hooks::use_panel_view;
+use crate::logic::aggregate::ModelShare;
+use crate::logic::chart::donut_segments;
+use crate::logic::colors::model_color;
+use crate::logic::format::{percent, usd};
+use crate::logic::views;
+use crate::services::instrumentation;
+
+#[component]
+pub fn ModelBreakdown() -> Element {
+    instrumentation::panel_rendered();
+    let view = use_panel_view(views::models_view);
+    rsx! {
+        Panel { name: "models", title: "Cost by model",
+            match view() {
+                Some(models) if !models.is_empty() => rsx! { ModelDonut { models } },
+                Some(_) => rsx! { Placeholder { text: "No spend in this window." } },
+                None => rsx! { Placeholder { text: "Loading the window…" } },
+            }
+        }
+    }
+}
+
+const RADIUS: f64 = 40.0;
+
+#[component]
+pub fn ModelDonut(models: Vec<ModelShare>) -> Element {
+    let total: f64 = models.iter().map(|m| m.metrics.total_cost).sum();
+    let segments = donut_segments(&models.iter().map(|m| m.share).collect::<Vec<_>>(), RADIUS);
+    rsx! {
+        div { class: "models",
+            svg { class: "donut", view_box: "0 0 100 100", "aria-hidden": "true",
+                g { transform: "rotate(-90 50 50)",
+                    for (m, s) in models.iter().zip(segments) {
+                        circle {
+                            key: "{m.model}",
+                            cx: "50", cy: "50", r: "{RADIUS}",
+                            stroke: model_color(&m.model),
+                            stroke_dasharray: "{s.dash}",
+                            style: "stroke-dashoffset: {s.offset:.2}",
+                        }
+                    }
+                }
+                text { class: "donut-total", x: "50", y: "48", text_anchor: "middle", "{usd(total)}" }
+                text { class: "donut-caption", x: "50", y: "60", text_anchor: "middle", "total" }
+            }
+            ul { class: "legend", "aria-label": "Cost by model",
+                for m in models.iter() {
+                    li { key: "{m.model}",
+                        span { class: "swatch", style: "background: {model_color(&m.model)}" }
+                        span { class: "legend-name", title: "{m.model}", "{model_label(&m.model)}" }
+                        span { class: "legend-value", "{usd(m.metrics.total_cost)}" }
+                        span { class: "legend-share", "{percent(m.share)}" }
+                    }
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,135 @@
+//! What the connection indicator shows: which transport is active and its state.
+
+/// The transport carrying updates.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Transport {
+    Socket,
+    Polling,
+}
+
+impl Transport {
+    pub fn label(self) -> &'static str {
+        match self {
+            Transport::Socket => "WebSocket",
+            Transport::Polling => "polling",
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum LinkState {
+    /// Loading snapshots or opening the socket.
+    Connecting(Transport),
+    /// The socket is open and streaming.
+    Streaming,
+    /// Polling is the transport and the last poll succeeded.
+    Polling { every_secs: u32 },
+    /// The last attempt failed; the next one starts at `at_ms` (wall clock).
+    Retrying {
+        transport: Transport,
+        at_ms: f64,
+        attempt: u32,
+    },
+    /// A failure retrying will not fix (e.g. the server refuses our requests).
+    Error(String),
+    /// The viewer paused the view.
+    Paused,
+    /// The browser reports no network.
+    Offline,
+}
+
+impl LinkState {
+    /// Short machine-readable name, used as `data-state` for tests and styling.
+    pub fn kind(&self) -> &'static str {
+        match self {
+            LinkState::Connecting(_) => "connecting",
+            LinkState::Streaming => "streaming",
+            LinkState::Polling { .. } => "polling",
+            LinkState::Retrying { .. } => "retrying",
+            LinkState::Error(_) => "error",
+            LinkState::Paused => "paused",
+            LinkState::Offline => "offline",
+        }
+    }
+
+    /// The transport in use, if one is.
+    pub fn transport(&self) -> Option<Transport> {
+        match self {
+            LinkState::Connecting(t) => Some(*t),
+            LinkState::Streaming => Some(Transport::Socket),
+            LinkState::Polling { .. } => Some(Transport::Polling),
+            LinkState::Retrying { transport, .. } => Some(*transport),
+            _ => None,
+        }
+    }
+
+    /// The indicator's text at wall-clock `now_ms`.
+    pub fn label(&self, now_ms: f64) -> String {
+        match self {
+            LinkState::Connecting(Transport::Socket) => "Connecting…".into(),
+            LinkState::Connecting(Transport::Polling) => "Loading…".into(),
+            LinkState::Streaming => "Live · streaming".into(),
+            LinkState::Polling { every_secs } => format!("Live · polling every {every_secs} s"),
+            LinkState::Retrying { at_ms, attempt, .. } => {
+                let secs = ((at_ms - now_ms) / 1000.0).ceil().max(0.0) as u64;
+                format!("Retrying in {secs} s (attempt {attempt})")
+            }
+            LinkState::Error(message) => format!("Error: {message}"),
+            LinkState::Paused => "Paused".into(),
+            LinkState::Offline => "Offline".into(),
+        }
+    }
+}
+
+/// After how long without any data the age turns into a stale warning.
+pub const STALE_AFTER_SECS: u64 = 15;
+
+/// "Updated 3 s ago" / "No data for 42 s" for the header.
+pub fn age_label(age_secs: Option<u64>) -> (String, bool) {
+    match age_secs {
+        None => ("Waiting for data…".into(), false),
+        Some(s) if s > STALE_AFTER_SECS => (
+            format!("Stale: no data for {}", super::format::duration_secs(s)),
+            true,
+        ),
+        Some(s) => (format!("Updated {s} s ago"), false),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn labels_name_the_transport_and_state() {
+        assert_eq!(LinkState::Streaming.label(0.0), "Live · streaming");
+        assert_eq!(
+            LinkState::Polling { every_secs: 2 }.label(0.0),
+            "Live · polling every 2 s"
+        );
+        let retry = LinkState::Retrying {
+            transport: Transport::Polling,
+            at_ms: 4_200.0,
+            attempt: 3,
+        };
+        assert_eq!(retry.label(1_000.0), "Retrying in 4 s (attempt 3)");
+        assert_eq!(retry.label(9_000.0), "Retrying in 0 s (attempt 3)");
+        assert_eq!(retry.kind(), "retrying");
+        assert_eq!(retry.transport(), Some(Transport::Polling));
+        assert_eq!(LinkState::Offline.transport(), None);
+        assert_eq!(
+            LinkState::Error("bad token".into()).label(0.0),
+            "Error: bad token"
+        );
+    }
+
+    #[test]
+    fn age_turns_stale() {
+        assert_eq!(age_label(Some(3)), ("Updated 3 s ago".into(), false));
+        assert_eq!(
+            age_label(Some(42)),
+            ("Stale: no data for 42 s".into(), true)
+        );
+        assert!(!age_label(None).1);
+    }
+}

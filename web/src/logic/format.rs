@@ -1,0 +1,289 @@
+//! Number, money, time and duration formatting for people.
+//!
+//! Every function here is pure so labels look the same in the browser, in
+//! component tests and in CSV files.
+
+use chrono::{FixedOffset, Timelike};
+use protocol::Timestamp;
+
+/// US dollars with precision that fits the size: `$0.0042`, `$3.27`, `$1,234`, `$12.3k`, `$4.56M`.
+pub fn usd(value: f64) -> String {
+    if !value.is_finite() {
+        return "—".into();
+    }
+    let sign = if value < 0.0 { "-" } else { "" };
+    let v = value.abs();
+    let body = if v == 0.0 {
+        "0.00".to_string()
+    } else if v < 0.01 {
+        format!("{v:.4}")
+    } else if v < 1_000.0 {
+        format!("{v:.2}")
+    } else if v < 10_000.0 {
+        group_thousands(v.round() as u64)
+    } else if v < 1_000_000.0 {
+        format!("{:.1}k", v / 1_000.0)
+    } else {
+        format!("{:.2}M", v / 1_000_000.0)
+    };
+    format!("{sign}${body}")
+}
+
+/// A spend rate: `$412/h`.
+pub fn usd_per_hour(value: f64) -> String {
+    format!("{}/h", usd(value))
+}
+
+/// Dollars for axis labels, without cents once they stop mattering: `$0.50`, `$250`, `$2.5k`.
+pub fn usd_axis(value: f64) -> String {
+    if value.abs() < 10.0 {
+        usd(value)
+    } else {
+        format!("${}", axis_number(value))
+    }
+}
+
+/// Compact counts for axis labels, without trailing zeros: `500k`, `1M`, `1.5M`.
+pub fn axis_number(value: f64) -> String {
+    let text = compact(value);
+    let split = text
+        .find(|c: char| c.is_ascii_alphabetic())
+        .unwrap_or(text.len());
+    let (number, unit) = text.split_at(split);
+    let number = if number.contains('.') {
+        number.trim_end_matches('0').trim_end_matches('.')
+    } else {
+        number
+    };
+    format!("{number}{unit}")
+}
+
+/// Compact counts: `950`, `12.3k`, `4.56M`, `1.2B`.
+pub fn compact(value: f64) -> String {
+    if !value.is_finite() {
+        return "—".into();
+    }
+    let v = value.abs();
+    let sign = if value < 0.0 { "-" } else { "" };
+    let body = if v < 1_000.0 {
+        format!("{}", v.round() as u64)
+    } else if v < 1_000_000.0 {
+        trim_decimal(v / 1_000.0, "k")
+    } else if v < 1_000_000_000.0 {
+        trim_decimal(v / 1_000_000.0, "M")
+    } else {
+        trim_decimal(v / 1_000_000_000.0, "B")
+    };
+    format!("{sign}{body}")
+}
+
+fn trim_decimal(v: f64, unit: &str) -> String {
+    if v < 10.0 {
+        format!("{v:.2}{unit}")
+    } else if v < 100.0 {
+        format!("{v:.1}{unit}")
+    } else {
+        format!("{v:.0}{unit}")
+    }
+}
+
+/// Whole numbers with thousands separators: `1,234,567`.
+pub fn group_thousands(value: u64) -> String {
+    let digits = value.to_string();
+    let mut out = String::with_capacity(digits.len() + digits.len() / 3);
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
+}
+
+/// A share (0–1) as a percentage: `42.5%`, `<0.1%`.
+pub fn percent(share: f64) -> String {
+    if !share.is_finite() {
+        return "—".into();
+    }
+    let p = share * 100.0;
+    if p > 0.0 && p < 0.1 {
+        "<0.1%".into()
+    } else if p >= 9.95 {
+        format!("{p:.0}%")
+    } else {
+        format!("{p:.1}%")
+    }
+}
+
+/// Relative change from `before` to `now`: `+12.5%`, `-3.0%`, or `new` when there was nothing before.
+pub fn change(now: f64, before: f64) -> String {
+    if before.abs() < 1e-9 {
+        return if now.abs() < 1e-9 {
+            "±0%".into()
+        } else {
+            "new".into()
+        };
+    }
+    let p = (now - before) / before * 100.0;
+    if p.abs() < 0.05 {
+        "±0%".into()
+    } else if p.abs() >= 100.0 {
+        format!("{p:+.0}%")
+    } else {
+        format!("{p:+.1}%")
+    }
+}
+
+/// Milliseconds as `850 ms` or `2.3 s`.
+pub fn latency_ms(ms: f64) -> String {
+    if !ms.is_finite() {
+        "—".into()
+    } else if ms < 1_000.0 {
+        format!("{ms:.0} ms")
+    } else {
+        format!("{:.1} s", ms / 1_000.0)
+    }
+}
+
+/// Seconds as `4 s`, `2 min`, `1 h 5 min`.
+pub fn duration_secs(secs: u64) -> String {
+    if secs < 60 {
+        format!("{secs} s")
+    } else if secs < 3600 {
+        format!("{} min", secs / 60)
+    } else {
+        let (h, m) = (secs / 3600, (secs % 3600) / 60);
+        if m == 0 {
+            format!("{h} h")
+        } else {
+            format!("{h} h {m} min")
+        }
+    }
+}
+
+/// 24-hour clock in the viewer's offset: `09:05` or, with seconds, `09:05:30`.
+pub fn clock(t: Timestamp, offset: FixedOffset, seconds: bool) -> String {
+    let local = t.with_timezone(&offset);
+    if seconds {
+        format!(
+            "{:02}:{:02}:{:02}",
+            local.hour(),
+            local.minute(),
+            local.second()
+        )
+    } else {
+        format!("{:02}:{:02}", local.hour(), local.minute())
+    }
+}
+
+/// Date and 24-hour time in the viewer's offset: `2026-11-23 09:05`.
+pub fn date_time(t: Timestamp, offset: FixedOffset) -> String {
+    t.with_timezone(&offset)
+        .format("%Y-%m-%d %H:%M")
+        .to_string()
+}
+
+/// Value for an `<input type="datetime-local">` in the viewer's offset.
+pub fn datetime_local(t: Timestamp, offset: FixedOffset) -> String {
+    t.with_timezone(&offset)
+        .format("%Y-%m-%dT%H:%M")
+        .to_string()
+}
+
+/// Page title: spend rate and open anomalies, readable in a tab strip.
+pub fn page_title(rate_per_hour: Option<f64>, open_anomalies: usize) -> String {
+    let rate = rate_per_hour.map_or_else(|| "—".to_string(), usd_per_hour);
+    match open_anomalies {
+        0 => format!("{rate} · FinOps Live"),
+        1 => format!("{rate} · 1 open anomaly · FinOps Live"),
+        n => format!("{rate} · {n} open anomalies · FinOps Live"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn ts(s: &str) -> Timestamp {
+        s.parse().unwrap()
+    }
+
+    #[test]
+    fn money_precision_follows_magnitude() {
+        assert_eq!(usd(0.0), "$0.00");
+        assert_eq!(usd(0.00421), "$0.0042");
+        assert_eq!(usd(3.271), "$3.27");
+        assert_eq!(usd(999.994), "$999.99");
+        assert_eq!(usd(1234.4), "$1,234");
+        assert_eq!(usd(12_345.0), "$12.3k");
+        assert_eq!(usd(4_561_000.0), "$4.56M");
+        assert_eq!(usd(-2.5), "-$2.50");
+        assert_eq!(usd(f64::NAN), "—");
+        assert_eq!(usd_per_hour(412.0), "$412.00/h");
+        assert_eq!(usd_axis(0.5), "$0.50");
+        assert_eq!(usd_axis(250.0), "$250");
+        assert_eq!(usd_axis(2_500.0), "$2.5k");
+        assert_eq!(usd_axis(1_000.0), "$1k");
+        assert_eq!(axis_number(1_500_000.0), "1.5M");
+        assert_eq!(axis_number(500_000.0), "500k");
+        assert_eq!(axis_number(50.0), "50");
+    }
+
+    #[test]
+    fn compact_counts() {
+        assert_eq!(compact(950.0), "950");
+        assert_eq!(compact(1_234.0), "1.23k");
+        assert_eq!(compact(12_345.0), "12.3k");
+        assert_eq!(compact(123_456.0), "123k");
+        assert_eq!(compact(4_560_000.0), "4.56M");
+        assert_eq!(compact(1_200_000_000.0), "1.20B");
+        assert_eq!(group_thousands(0), "0");
+        assert_eq!(group_thousands(1_234_567), "1,234,567");
+        assert_eq!(group_thousands(100), "100");
+    }
+
+    #[test]
+    fn percentages_and_changes() {
+        assert_eq!(percent(0.425), "42%");
+        assert_eq!(percent(0.0426), "4.3%");
+        assert_eq!(percent(0.0001), "<0.1%");
+        assert_eq!(percent(0.09996), "10%");
+        assert_eq!(percent(0.0), "0.0%");
+        assert_eq!(change(112.5, 100.0), "+12.5%");
+        assert_eq!(change(97.0, 100.0), "-3.0%");
+        assert_eq!(change(500.0, 100.0), "+400%");
+        assert_eq!(change(5.0, 0.0), "new");
+        assert_eq!(change(0.0, 0.0), "±0%");
+    }
+
+    #[test]
+    fn latencies_and_durations() {
+        assert_eq!(latency_ms(850.4), "850 ms");
+        assert_eq!(latency_ms(2_300.0), "2.3 s");
+        assert_eq!(duration_secs(4), "4 s");
+        assert_eq!(duration_secs(125), "2 min");
+        assert_eq!(duration_secs(3600), "1 h");
+        assert_eq!(duration_secs(3900), "1 h 5 min");
+    }
+
+    #[test]
+    fn clock_is_24_hour_in_the_viewers_offset() {
+        let t = ts("2026-11-23T21:05:30Z");
+        let utc = FixedOffset::east_opt(0).unwrap();
+        let cet = FixedOffset::east_opt(3600).unwrap();
+        assert_eq!(clock(t, utc, false), "21:05");
+        assert_eq!(clock(t, cet, true), "22:05:30");
+        assert_eq!(date_time(t, cet), "2026-11-23 22:05");
+        assert_eq!(datetime_local(t, utc), "2026-11-23T21:05");
+    }
+
+    #[test]
+    fn titles() {
+        assert_eq!(page_title(Some(412.0), 0), "$412.00/h · FinOps Live");
+        assert_eq!(
+            page_title(Some(12.0), 1),
+            "$12.00/h · 1 open anomaly · FinOps Live"
+        );
+        assert_eq!(page_title(None, 3), "— · 3 open anomalies · FinOps Live");
+    }
+}

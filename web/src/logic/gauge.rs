@@ -1,0 +1,106 @@
+//! The cost gauge's scale and geometry: a half-circle dial whose maximum
+//! follows the data (a "nice" number just above the recent peak), never a
+//! fixed arbitrary maximum.
+
+/// The smallest of 1, 2, 2.5, 5 × 10^k that is at least `value` (1 for nothing).
+pub fn nice_ceiling(value: f64) -> f64 {
+    if !value.is_finite() || value <= 0.0 {
+        return 1.0;
+    }
+    let magnitude = 10f64.powf(value.log10().floor());
+    for step in [1.0, 2.0, 2.5, 5.0, 10.0] {
+        let candidate = step * magnitude;
+        // Tolerate float noise so 200 stays 200, not 250.
+        if candidate >= value * (1.0 - 1e-9) {
+            return candidate;
+        }
+    }
+    10.0 * magnitude
+}
+
+/// Dial maximum for the current rate and the recent peak: 10 % headroom above
+/// the larger, rounded up to a nice number, so the needle rarely pins.
+pub fn scale_max(current: f64, recent_peak: f64) -> f64 {
+    let top = current.max(recent_peak);
+    nice_ceiling(top * 1.1)
+}
+
+/// Where `value` sits on a dial of `max`, clamped to 0–1.
+pub fn fraction(value: f64, max: f64) -> f64 {
+    if !value.is_finite() || max <= 0.0 {
+        return 0.0;
+    }
+    (value / max).clamp(0.0, 1.0)
+}
+
+/// Needle rotation in degrees for a fraction: -90 (left end) to +90 (right end).
+pub fn needle_degrees(fraction: f64) -> f64 {
+    -90.0 + 180.0 * fraction.clamp(0.0, 1.0)
+}
+
+/// Point on the dial's arc (centre `cx, cy`, radius `r`) at a fraction, for tick labels.
+pub fn arc_point(cx: f64, cy: f64, r: f64, fraction: f64) -> (f64, f64) {
+    let angle = std::f64::consts::PI * (1.0 - fraction.clamp(0.0, 1.0));
+    (cx + r * angle.cos(), cy - r * angle.sin())
+}
+
+/// The half circle as an SVG path, drawn left to right.
+pub fn arc_path(cx: f64, cy: f64, r: f64) -> String {
+    format!(
+        "M {:.1} {cy:.1} A {r:.1} {r:.1} 0 0 1 {:.1} {cy:.1}",
+        cx - r,
+        cx + r
+    )
+}
+
+/// Length of the half circle: the dash array that lets CSS animate the filled part.
+pub fn arc_length(r: f64) -> f64 {
+    std::f64::consts::PI * r
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn nice_numbers() {
+        assert_eq!(nice_ceiling(0.0), 1.0);
+        assert_eq!(nice_ceiling(f64::NAN), 1.0);
+        assert_eq!(nice_ceiling(0.7), 1.0);
+        assert_eq!(nice_ceiling(1.2), 2.0);
+        assert_eq!(nice_ceiling(2.2), 2.5);
+        assert_eq!(nice_ceiling(200.0), 200.0);
+        assert_eq!(nice_ceiling(380.0), 500.0);
+        assert_eq!(nice_ceiling(5_001.0), 10_000.0);
+        assert_eq!(nice_ceiling(0.031), 0.05);
+    }
+
+    #[test]
+    fn scale_adapts_to_the_data_with_headroom() {
+        assert_eq!(scale_max(100.0, 0.0), 200.0);
+        assert_eq!(scale_max(40.0, 300.0), 500.0);
+        assert_eq!(scale_max(12_000.0, 9_000.0), 20_000.0);
+        assert_eq!(scale_max(0.0, 0.0), 1.0);
+        // The needle never leaves the dial.
+        assert!(fraction(scale_max(777.0, 0.0), scale_max(777.0, 0.0)) <= 1.0);
+    }
+
+    #[test]
+    fn geometry() {
+        assert_eq!(fraction(50.0, 200.0), 0.25);
+        assert_eq!(fraction(500.0, 200.0), 1.0);
+        assert_eq!(fraction(-1.0, 200.0), 0.0);
+        assert_eq!(needle_degrees(0.0), -90.0);
+        assert_eq!(needle_degrees(0.5), 0.0);
+        assert_eq!(needle_degrees(1.0), 90.0);
+        let (x, y) = arc_point(100.0, 100.0, 80.0, 0.0);
+        assert!((x - 20.0).abs() < 1e-9 && (y - 100.0).abs() < 1e-9);
+        let (x, y) = arc_point(100.0, 100.0, 80.0, 0.5);
+        assert!((x - 100.0).abs() < 1e-9 && (y - 20.0).abs() < 1e-9);
+        assert_eq!(
+            arc_path(100.0, 100.0, 80.0),
+            "M 20.0 100.0 A 80.0 80.0 0 0 1 180.0 100.0"
+        );
+        assert!((arc_length(1.0) - std::f64::consts::PI).abs() < 1e-12);
+    }
+}

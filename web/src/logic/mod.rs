@@ -1,0 +1,20 @@
+//! Pure logic: no browser, no Dioxus. Everything here is unit-tested natively.
+
+pub mod aggregate;
+pub mod anomaly_book;
+pub mod backoff;
+pub mod buffer;
+pub mod chart;
+pub mod colors;
+pub mod connection;
+pub mod csv;
+pub mod format;
+pub mod gauge;
+pub mod playback;
+pub mod ranking;
+pub mod series;
+pub mod settings;
+pub mod store;
+pub mod transport_policy;
+pub mod views;
+pub mod window;

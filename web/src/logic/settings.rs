@@ -1,0 +1,175 @@
+//! The viewer's settings and their place in the URL, so a view can be shared
+//! and survives a reload: `?mode=historical&window=1h&interval=5`,
+//! `?mode=historical&from=…&to=…`, `?mode=wall`.
+
+use protocol::time::{format_timestamp, parse_timestamp};
+use protocol::{TimeWindow, Timestamp};
+
+/// Live follows now; historical replays a fixed range.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Mode {
+    #[default]
+    Live,
+    Historical,
+}
+
+/// The time range panels cover.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Range {
+    /// The last N minutes/hours (relative to now, or to when historical mode was entered).
+    Preset(TimeWindow),
+    /// A fixed range (historical mode only).
+    Custom { from: Timestamp, to: Timestamp },
+}
+
+impl Default for Range {
+    fn default() -> Self {
+        Range::Preset(TimeWindow::default())
+    }
+}
+
+/// How often to poll when polling is the transport.
+pub const POLL_INTERVALS_SECS: [u32; 4] = [1, 2, 5, 10];
+pub const DEFAULT_POLL_SECS: u32 = 2;
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Settings {
+    pub mode: Mode,
+    pub range: Range,
+    pub poll_secs: u32,
+    /// Wall display: no controls, large type, dark theme.
+    pub wall: bool,
+    /// Not in the URL: a paused view should not stay paused after a reload.
+    pub paused: bool,
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Settings {
+            mode: Mode::Live,
+            range: Range::default(),
+            poll_secs: DEFAULT_POLL_SECS,
+            wall: false,
+            paused: false,
+        }
+    }
+}
+
+impl Settings {
+    /// The preset window, which in live mode is always set (custom ranges are historical).
+    pub fn window(&self) -> TimeWindow {
+        match self.range {
+            Range::Preset(w) => w,
+            Range::Custom { .. } => TimeWindow::default(),
+        }
+    }
+
+    /// Reads settings from a query string (with or without `?`); anything
+    /// unknown or malformed falls back to the default for that field.
+    pub fn from_query(query: &str) -> Settings {
+        let mut s = Settings::default();
+        let (mut from, mut to) = (None, None);
+        for (key, value) in form_urlencoded::parse(query.trim_start_matches('?').as_bytes()) {
+            match (key.as_ref(), value.as_ref()) {
+                ("mode", "live") => s.mode = Mode::Live,
+                ("mode", "historical") => s.mode = Mode::Historical,
+                ("mode", "wall") => s.wall = true,
+                ("window", w) => {
+                    if let Some(w) = TimeWindow::parse(w) {
+                        s.range = Range::Preset(w);
+                    }
+                }
+                ("interval", i) => {
+                    if let Some(i) = i.parse().ok().filter(|i| POLL_INTERVALS_SECS.contains(i)) {
+                        s.poll_secs = i;
+                    }
+                }
+                ("from", t) => from = parse_timestamp(t).ok(),
+                ("to", t) => to = parse_timestamp(t).ok(),
+                _ => {}
+            }
+        }
+        if s.wall {
+            // The wall is a live display, whatever else the URL says.
+            s.mode = Mode::Live;
+        } else if let (Mode::Historical, Some(from), Some(to)) = (s.mode, from, to)
+            && from < to
+        {
+            s.range = Range::Custom { from, to };
+        }
+        s
+    }
+
+    /// The query string for these settings; defaults are left out to keep URLs short.
+    pub fn to_query(&self) -> String {
+        let mut q = form_urlencoded::Serializer::new(String::new());
+        if self.wall {
+            q.append_pair("mode", "wall");
+        } else if self.mode == Mode::Historical {
+            q.append_pair("mode", "historical");
+        }
+        match self.range {
+            Range::Preset(w) if w != TimeWindow::default() => {
+                q.append_pair("window", w.as_str());
+            }
+            Range::Preset(_) => {}
+            Range::Custom { from, to } => {
+                q.append_pair("from", &format_timestamp(from));
+                q.append_pair("to", &format_timestamp(to));
+            }
+        }
+        if self.poll_secs != DEFAULT_POLL_SECS {
+            q.append_pair("interval", &self.poll_secs.to_string());
+        }
+        let q = q.finish();
+        if q.is_empty() { q } else { format!("?{q}") }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn defaults_make_an_empty_query() {
+        assert_eq!(Settings::default().to_query(), "");
+        assert_eq!(Settings::from_query(""), Settings::default());
+    }
+
+    #[test]
+    fn round_trips() {
+        let mut s = Settings {
+            mode: Mode::Historical,
+            range: Range::Preset(TimeWindow::OneHour),
+            poll_secs: 5,
+            ..Settings::default()
+        };
+        assert_eq!(s.to_query(), "?mode=historical&window=1h&interval=5");
+        assert_eq!(Settings::from_query(&s.to_query()), s);
+        s.range = Range::Custom {
+            from: "2026-11-23T08:00:00Z".parse().unwrap(),
+            to: "2026-11-23T09:30:00Z".parse().unwrap(),
+        };
+        let q = s.to_query();
+        assert!(q.contains("from=2026-11-23T08%3A00%3A00.000Z"), "{q}");
+        assert_eq!(Settings::from_query(&q), s);
+    }
+
+    #[test]
+    fn wall_mode_is_live_and_bad_values_fall_back() {
+        let s = Settings::from_query("?mode=wall&window=15m");
+        assert!(s.wall);
+        assert_eq!(s.mode, Mode::Live);
+        assert_eq!(s.window(), TimeWindow::FifteenMinutes);
+        assert_eq!(s.to_query(), "?mode=wall&window=15m");
+        let bad = Settings::from_query("window=7m&interval=3&mode=sideways&from=yesterday");
+        assert_eq!(bad, Settings::default());
+        // A custom range needs historical mode and from < to.
+        let live = Settings::from_query("from=2026-11-23T08:00:00Z&to=2026-11-23T09:00:00Z");
+        assert_eq!(live.range, Range::default());
+        let reversed = Settings::from_query(
+            "mode=historical&from=2026-11-23T09:00:00Z&to=2026-11-23T08:00:00Z",
+        );
+        assert_eq!(reversed.range, Range::default());
+    }
+}

@@ -1,0 +1,330 @@
+//! What each panel shows, computed from the store (live) or a loaded history
+//! range (historical, up to the playhead). Components call these and draw.
+
+use std::collections::HashMap;
+use std::time::Duration;
+
+use chrono::TimeDelta;
+use protocol::time::align_floor;
+use protocol::{TimeWindow, Timestamp};
+
+use super::aggregate::{
+    self, CustomerRow, ModelShare, TokenPoint, customers, models, peak_rate_per_hour,
+    rate_per_hour, rate_span, token_points,
+};
+use super::ranking::spend_ranks;
+use super::series::Series;
+use super::store::{LIVE_CHART_BUCKETS, MetricStore, window_start};
+
+/// Where the panels' data comes from.
+#[derive(Debug, Clone, Copy)]
+pub enum Source<'a> {
+    Live {
+        store: &'a MetricStore,
+        window: TimeWindow,
+        now: Timestamp,
+    },
+    Historical {
+        series: &'a Series,
+        from: Timestamp,
+        to: Timestamp,
+        playhead: Timestamp,
+    },
+}
+
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct GaugeView {
+    /// Spend rate now (or at the playhead), USD/h.
+    pub rate: f64,
+    /// The rate five minutes earlier, when the data reaches back that far.
+    pub rate_5m_ago: Option<f64>,
+    /// Highest rate in the data shown: the dial scales to it.
+    pub peak: f64,
+    /// What the rate is measured over.
+    pub span: Duration,
+}
+
+pub fn gauge(source: &Source) -> Option<GaugeView> {
+    let (series, at) = match *source {
+        Source::Live { store, now, .. } => (store.fine.as_ref()?, now),
+        Source::Historical {
+            series, playhead, ..
+        } => (series, playhead),
+    };
+    // Complete buckets only: the one still filling would read as a drop.
+    let end = align_floor(at, series.resolution());
+    let span = rate_span(series.resolution());
+    let rate = rate_per_hour(series, end, span)?;
+    let rate_5m_ago = rate_per_hour(series, end - TimeDelta::minutes(5), span);
+    Some(GaugeView {
+        rate,
+        rate_5m_ago,
+        peak: peak_rate_per_hour(series, end, span),
+        span,
+    })
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct TokenView {
+    pub points: Vec<TokenPoint>,
+    pub resolution: Duration,
+    pub from: Timestamp,
+    pub to: Timestamp,
+}
+
+pub fn tokens(source: &Source) -> Option<TokenView> {
+    match *source {
+        Source::Live { store, now, .. } => {
+            let fine = store.fine.as_ref()?;
+            let points = token_points(fine, now, LIVE_CHART_BUCKETS, None);
+            let step = fine.resolution();
+            let from = points.first()?.start;
+            let to = points.last()?.start + TimeDelta::milliseconds(step.as_millis() as i64);
+            Some(TokenView {
+                points,
+                resolution: step,
+                from,
+                to,
+            })
+        }
+        Source::Historical {
+            series,
+            from,
+            to,
+            playhead,
+        } => {
+            let step = series.resolution();
+            let step_ms = step.as_millis().max(1) as i64;
+            let first = align_floor(from, step);
+            let last = align_floor(to - TimeDelta::milliseconds(1), step);
+            let count = ((last - first).num_milliseconds() / step_ms + 1).max(1) as usize;
+            let points = token_points(series, last, count, Some(playhead));
+            Some(TokenView {
+                points,
+                resolution: step,
+                from: first,
+                to: last + TimeDelta::milliseconds(step_ms),
+            })
+        }
+    }
+}
+
+/// The whole selected window as a time series (for the CSV download): in live
+/// mode the window sub-store at its resolution, in historical mode the range.
+pub fn window_series(source: &Source) -> Option<TokenView> {
+    match *source {
+        Source::Live { store, window, now } => {
+            let (w, series) = store.window.as_ref()?;
+            if *w != window {
+                return None;
+            }
+            let step = series.resolution();
+            let step_ms = step.as_millis().max(1) as i64;
+            let from = align_floor(window_start(window, now), step);
+            let last = align_floor(now, step);
+            let count = ((last - from).num_milliseconds() / step_ms + 1).max(1) as usize;
+            let points = token_points(series, now, count, None);
+            Some(TokenView {
+                points,
+                resolution: step,
+                from,
+                to: last + TimeDelta::milliseconds(step_ms),
+            })
+        }
+        Source::Historical { .. } => tokens(source),
+    }
+}
+
+/// The buckets the window-wide panels (models, customers) sum over, and the
+/// "earlier" cut-off their rank changes compare against.
+fn window_buckets<'a>(source: &Source<'a>) -> Option<(&'a Series, Timestamp, Timestamp)> {
+    match *source {
+        Source::Live { store, window, now } => {
+            let (w, series) = store.window.as_ref()?;
+            if *w != window {
+                return None;
+            }
+            let from = align_floor(window_start(window, now), series.resolution());
+            Some((series, from, now + TimeDelta::days(1)))
+        }
+        Source::Historical {
+            series,
+            from,
+            playhead,
+            ..
+        } => {
+            let from = align_floor(from, series.resolution());
+            // The playhead's own bucket counts: it is being replayed.
+            let end = align_floor(playhead, series.resolution())
+                + TimeDelta::milliseconds(series.resolution().as_millis() as i64);
+            Some((series, from, end))
+        }
+    }
+}
+
+pub fn models_view(source: &Source) -> Option<Vec<ModelShare>> {
+    let (series, from, to) = window_buckets(source)?;
+    Some(models(series.range(from, to)))
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct CustomersView {
+    pub rows: Vec<CustomerRow>,
+    /// Spend ranks one rate span earlier, for the ▲▼ column.
+    pub ranks_before: HashMap<(String, String), usize>,
+    /// What "earlier" means: the rate span.
+    pub compared_over: Duration,
+    pub total_cost: f64,
+}
+
+pub fn customers_view(source: &Source) -> Option<CustomersView> {
+    let (series, from, to) = window_buckets(source)?;
+    let rows = customers(series.range(from, to));
+    let span = rate_span(series.resolution());
+    let last = series.range(from, to).last().map_or(to, |b| {
+        b.start + TimeDelta::milliseconds(series.resolution().as_millis() as i64)
+    });
+    let earlier_end = last - TimeDelta::milliseconds(span.as_millis() as i64);
+    let before = customers(series.range(from, earlier_end));
+    Some(CustomersView {
+        total_cost: aggregate::totals(series.range(from, to)).total_cost,
+        rows,
+        ranks_before: spend_ranks(&before),
+        compared_over: span,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::logic::series::tests::{history, ts, update};
+    use crate::logic::store::Part;
+
+    fn live_store() -> MetricStore {
+        let mut store = MetricStore::default();
+        // 7 minutes of 5 s buckets at $1 each: $12/min = $720/h.
+        store.install(Part::Fine, history(10, "2026-11-23T10:00:00Z", 84, 5));
+        store.install(
+            Part::Window(TimeWindow::FiveMinutes),
+            history(10, "2026-11-23T10:02:00Z", 60, 5),
+        );
+        store
+    }
+
+    #[test]
+    fn live_gauge_uses_complete_buckets() {
+        let store = live_store();
+        let now = ts("2026-11-23T10:06:58Z");
+        let source = Source::Live {
+            store: &store,
+            window: TimeWindow::FiveMinutes,
+            now,
+        };
+        let g = gauge(&source).unwrap();
+        assert_eq!(g.rate, 720.0);
+        assert_eq!(g.rate_5m_ago, Some(720.0));
+        assert_eq!(g.peak, 720.0);
+        let empty = MetricStore::default();
+        assert!(
+            gauge(&Source::Live {
+                store: &empty,
+                window: TimeWindow::FiveMinutes,
+                now
+            })
+            .is_none()
+        );
+    }
+
+    #[test]
+    fn live_tokens_are_sixty_buckets_ending_now() {
+        let store = live_store();
+        let now = ts("2026-11-23T10:06:58Z");
+        let view = tokens(&Source::Live {
+            store: &store,
+            window: TimeWindow::FiveMinutes,
+            now,
+        })
+        .unwrap();
+        assert_eq!(view.points.len(), 60);
+        assert_eq!(view.to, ts("2026-11-23T10:07:00Z"));
+        assert_eq!(view.from, ts("2026-11-23T10:02:00Z"));
+        assert!(view.points[59].partial);
+    }
+
+    #[test]
+    fn the_csv_series_covers_the_whole_live_window() {
+        let store = live_store();
+        let now = ts("2026-11-23T10:06:58Z");
+        let view = window_series(&Source::Live {
+            store: &store,
+            window: TimeWindow::FiveMinutes,
+            now,
+        })
+        .unwrap();
+        assert_eq!(view.points.len(), 61);
+        assert_eq!(view.from, ts("2026-11-23T10:01:55Z"));
+        assert!(view.points[60].partial);
+    }
+
+    #[test]
+    fn live_models_and_customers_cover_the_window() {
+        let mut store = live_store();
+        store.apply(&[update(
+            11,
+            "2026-11-23T10:06:50Z",
+            "big",
+            "claude-opus-4",
+            100.0,
+        )]);
+        let now = ts("2026-11-23T10:06:58Z");
+        let source = Source::Live {
+            store: &store,
+            window: TimeWindow::FiveMinutes,
+            now,
+        };
+        let m = models_view(&source).unwrap();
+        assert_eq!(m[0].model, "claude-opus-4");
+        let c = customers_view(&source).unwrap();
+        let big = c.rows.iter().find(|r| r.customer_id == "big").unwrap();
+        assert_eq!(big.metrics.total_cost, 100.0);
+        // The spender of the last minute is new against the ranking a minute ago.
+        assert!(
+            !c.ranks_before
+                .contains_key(&("acme".to_string(), "big".to_string()))
+        );
+        assert!(
+            c.ranks_before
+                .contains_key(&("acme".to_string(), "acme-1".to_string()))
+        );
+        // A window the store was not loaded for shows nothing rather than wrong data.
+        let other = Source::Live {
+            store: &store,
+            window: TimeWindow::OneHour,
+            now,
+        };
+        assert!(models_view(&other).is_none());
+    }
+
+    #[test]
+    fn historical_views_stop_at_the_playhead() {
+        let series = Series::from_history(history(0, "2026-11-23T09:00:00Z", 60, 60), 62);
+        let from = ts("2026-11-23T09:00:00Z");
+        let to = ts("2026-11-23T10:00:00Z");
+        let at = |p: &str| Source::Historical {
+            series: &series,
+            from,
+            to,
+            playhead: ts(p),
+        };
+        let view = tokens(&at("2026-11-23T09:30:30Z")).unwrap();
+        assert_eq!(view.points.len(), 60);
+        assert!(view.points[30].partial);
+        assert!(view.points[31].future);
+        let early = customers_view(&at("2026-11-23T09:09:59Z")).unwrap();
+        let late = customers_view(&at("2026-11-23T09:59:59Z")).unwrap();
+        assert_eq!(early.total_cost, 10.0);
+        assert_eq!(late.total_cost, 60.0);
+        // One-minute buckets: the rate of the bucket before the playhead's, per hour.
+        assert_eq!(gauge(&at("2026-11-23T09:30:30Z")).unwrap().rate, 60.0);
+    }
+}

@@ -1,0 +1,128 @@
+//! The REST API, typed with the `protocol` crate.
+
+use std::fmt;
+
+use gloo_net::http::{Request, Response};
+use protocol::{
+    AnomaliesResponse, Anomaly, AnomalyActionRequest, ErrorCode, ErrorResponse, HistoryResponse,
+    MetricsResponse, Timestamp,
+};
+use serde::de::DeserializeOwned;
+
+/// Why a request failed, in words a viewer can act on.
+#[derive(Debug, Clone, PartialEq)]
+pub enum ApiError {
+    /// No response: the server is down or the network is gone.
+    Network(String),
+    /// The server answered with an error body.
+    Server {
+        status: u16,
+        code: ErrorCode,
+        message: String,
+    },
+    /// The body was not what the protocol says.
+    Decode(String),
+}
+
+impl ApiError {
+    pub fn is_cursor_expired(&self) -> bool {
+        matches!(
+            self,
+            ApiError::Server {
+                code: ErrorCode::CursorExpired,
+                ..
+            }
+        )
+    }
+
+    /// Whether retrying the same request later can succeed.
+    pub fn is_transient(&self) -> bool {
+        match self {
+            ApiError::Network(_) => true,
+            ApiError::Server { status, .. } => *status >= 500 || *status == 429,
+            ApiError::Decode(_) => false,
+        }
+    }
+}
+
+impl fmt::Display for ApiError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            ApiError::Network(_) => write!(f, "cannot reach the server"),
+            ApiError::Server {
+                status, message, ..
+            } => write!(f, "server said {status}: {message}"),
+            ApiError::Decode(e) => write!(f, "unexpected response: {e}"),
+        }
+    }
+}
+
+async fn read<T: DeserializeOwned>(
+    response: Result<Response, gloo_net::Error>,
+) -> Result<T, ApiError> {
+    let response = response.map_err(|e| ApiError::Network(e.to_string()))?;
+    let status = response.status();
+    let text = response
+        .text()
+        .await
+        .map_err(|e| ApiError::Network(e.to_string()))?;
+    if (200..300).contains(&status) {
+        serde_json::from_str(&text).map_err(|e| ApiError::Decode(e.to_string()))
+    } else {
+        let (code, message) = match serde_json::from_str::<ErrorResponse>(&text) {
+            Ok(body) => (body.error.code, body.error.message),
+            Err(_) => (ErrorCode::Unknown, format!("HTTP {status}")),
+        };
+        Err(ApiError::Server {
+            status,
+            code,
+            message,
+        })
+    }
+}
+
+async fn get<T: DeserializeOwned>(url: &str) -> Result<T, ApiError> {
+    read(Request::get(url).send().await).await
+}
+
+/// `GET /api/metrics?cursor=`: the updates after `cursor`.
+pub async fn metrics_after(cursor: u64, limit: usize) -> Result<MetricsResponse, ApiError> {
+    get(&format!("/api/metrics?cursor={cursor}&limit={limit}")).await
+}
+
+/// `GET /api/metrics/history?from=&to=&step=` (epoch milliseconds keep the URL plain).
+pub async fn history(
+    from: Timestamp,
+    to: Timestamp,
+    step_secs: Option<u64>,
+) -> Result<HistoryResponse, ApiError> {
+    let mut url = format!(
+        "/api/metrics/history?from={}&to={}",
+        from.timestamp_millis(),
+        to.timestamp_millis()
+    );
+    if let Some(step) = step_secs {
+        url.push_str(&format!("&step={step}"));
+    }
+    get(&url).await
+}
+
+/// `GET /api/metrics/history?window=`: the server picks "now" and the resolution.
+pub async fn history_window(window: protocol::TimeWindow) -> Result<HistoryResponse, ApiError> {
+    get(&format!("/api/metrics/history?window={}", window.as_str())).await
+}
+
+/// `GET /api/anomalies?status=all`: newest first.
+pub async fn anomalies(limit: usize) -> Result<Vec<Anomaly>, ApiError> {
+    let body: AnomaliesResponse = get(&format!("/api/anomalies?status=all&limit={limit}")).await?;
+    Ok(body.anomalies)
+}
+
+/// `POST /api/anomalies/{id}/{action}` with action `ack`, `dismiss` or `reopen`.
+pub async fn anomaly_action(id: &str, action: &str) -> Result<Anomaly, ApiError> {
+    let id: String = form_urlencoded::byte_serialize(id.as_bytes()).collect();
+    let request = Request::post(&format!("/api/anomalies/{id}/{action}"))
+        .json(&AnomalyActionRequest::default())
+        .map_err(|e| ApiError::Decode(e.to_string()))?;
+    read(request.send().await).await
+}

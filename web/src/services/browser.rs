@@ -1,0 +1,91 @@
+//! Small wrappers over browser APIs. Each returns a safe default when the
+//! API is missing, so nothing here can panic on what the page cannot control.
+
+use wasm_bindgen::JsCast;
+use wasm_bindgen::prelude::Closure;
+
+fn document() -> Option<web_sys::Document> {
+    web_sys::window()?.document()
+}
+
+/// Page Visibility API: false while the tab is in the background.
+pub fn is_visible() -> bool {
+    document().is_none_or(|d| d.visibility_state() != web_sys::VisibilityState::Hidden)
+}
+
+/// `navigator.onLine`: false when the browser knows it has no network.
+pub fn is_online() -> bool {
+    web_sys::window().is_none_or(|w| w.navigator().on_line())
+}
+
+/// The query string of the page URL (`?…` or empty).
+pub fn location_search() -> String {
+    web_sys::window()
+        .and_then(|w| w.location().search().ok())
+        .unwrap_or_default()
+}
+
+/// Replaces the URL's query without a reload or a history entry.
+pub fn replace_query(query: &str) {
+    let Some(window) = web_sys::window() else {
+        return;
+    };
+    let path = window.location().pathname().unwrap_or_else(|_| "/".into());
+    if let Ok(history) = window.history() {
+        let url = format!("{path}{query}");
+        let _ = history.replace_state_with_url(&wasm_bindgen::JsValue::NULL, "", Some(&url));
+    }
+}
+
+pub fn set_title(title: &str) {
+    if let Some(d) = document()
+        && d.title() != title
+    {
+        d.set_title(title);
+    }
+}
+
+/// Runs `f` once on the next animation frame.
+pub fn on_next_frame(f: impl FnOnce() + 'static) {
+    let Some(window) = web_sys::window() else {
+        return;
+    };
+    let closure = Closure::once_into_js(f);
+    let _ = window.request_animation_frame(closure.unchecked_ref());
+}
+
+/// A random number in [0, 1) for backoff jitter.
+pub fn random() -> f64 {
+    js_sys::Math::random()
+}
+
+/// `ws://` or `wss://` URL of the stream on the page's own host.
+pub fn socket_url() -> Option<String> {
+    let location = web_sys::window()?.location();
+    let scheme = if location.protocol().ok()? == "https:" {
+        "wss"
+    } else {
+        "ws"
+    };
+    Some(format!("{scheme}://{}/ws", location.host().ok()?))
+}
+
+/// Offers `text` as a file download.
+pub fn download(file_name: &str, mime: &str, text: &str) -> Result<(), String> {
+    let parts = js_sys::Array::of1(&wasm_bindgen::JsValue::from_str(text));
+    let options = web_sys::BlobPropertyBag::new();
+    options.set_type(mime);
+    let blob = web_sys::Blob::new_with_str_sequence_and_options(&parts, &options)
+        .map_err(|_| "the browser refused to build the file".to_string())?;
+    let url = web_sys::Url::create_object_url_with_blob(&blob)
+        .map_err(|_| "the browser refused to offer the file".to_string())?;
+    let anchor = document()
+        .and_then(|d| d.create_element("a").ok())
+        .and_then(|e| e.dyn_into::<web_sys::HtmlAnchorElement>().ok())
+        .ok_or("no document to download from")?;
+    anchor.set_href(&url);
+    anchor.set_download(file_name);
+    anchor.click();
+    let _ = web_sys::Url::revoke_object_url(&url);
+    Ok(())
+}

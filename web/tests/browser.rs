@@ -1,0 +1,724 @@
+//! Browser tests: headless Chromium (through chromedriver) against the real
+//! backend serving the built `web/dist`.
+//!
+//! Needs `bash web/build.sh` first, Chromium and chromedriver on PATH; the
+//! backend binary is built with cargo (escargot). `.ci/test` runs them with
+//! `--include-ignored`. Every wait is bounded, and each test stops its own
+//! backend and browser.
+#![cfg(not(target_arch = "wasm32"))]
+
+use std::net::TcpListener;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::sync::{Mutex, MutexGuard, OnceLock};
+use std::time::{Duration, Instant};
+
+use fantoccini::wd::WebDriverCompatibleCommand;
+use fantoccini::{Client, ClientBuilder, Locator};
+use serde_json::{Value, json};
+
+/// One browser test at a time: each runs a backend and a Chromium, and the machine has two cores.
+fn serial() -> MutexGuard<'static, ()> {
+    static LOCK: Mutex<()> = Mutex::new(());
+    LOCK.lock().unwrap_or_else(|e| e.into_inner())
+}
+
+fn workspace_root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .expect("web/ has a parent")
+        .to_path_buf()
+}
+
+fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .map(|a| a.port())
+        .expect("a free loopback port")
+}
+
+fn backend_binary() -> PathBuf {
+    static BIN: OnceLock<PathBuf> = OnceLock::new();
+    BIN.get_or_init(|| {
+        escargot::CargoBuild::new()
+            .manifest_path(workspace_root().join("Cargo.toml"))
+            .package("backend")
+            .bin("backend")
+            .run()
+            .unwrap_or_else(|e| panic!("could not build the backend binary with cargo: {e}"))
+            .path()
+            .to_path_buf()
+    })
+    .clone()
+}
+
+/// The real backend as a child process on a loopback port.
+struct Backend {
+    child: Child,
+    port: u16,
+}
+
+impl Backend {
+    fn start_on(port: u16) -> Backend {
+        let dist = workspace_root().join("web/dist");
+        assert!(
+            dist.join("index.html").exists(),
+            "web/dist is not built: run `bash web/build.sh` before the browser tests"
+        );
+        let child = Command::new(backend_binary())
+            .args(["--bind", "127.0.0.1", "--port", &port.to_string()])
+            .arg("--web-dir")
+            .arg(&dist)
+            .args(["--seed", "7", "--rate", "200", "--incident-every", "30"])
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap_or_else(|e| panic!("could not start the backend: {e}"));
+        let backend = Backend { child, port };
+        wait_until(
+            Duration::from_secs(30),
+            "the backend to answer /healthz",
+            || http_get(port, "/healthz").is_some(),
+        );
+        backend
+    }
+
+    fn start() -> Backend {
+        Backend::start_on(free_port())
+    }
+
+    fn url(&self, path: &str) -> String {
+        format!("http://127.0.0.1:{}{path}", self.port)
+    }
+
+    fn kill(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+impl Drop for Backend {
+    fn drop(&mut self) {
+        self.kill();
+    }
+}
+
+/// A blocking GET on loopback; `None` when the server does not answer 200.
+fn http_get(port: u16, path: &str) -> Option<String> {
+    let url = format!("http://127.0.0.1:{port}{path}");
+    // Its own thread and runtime, so it also works from inside the tests' async blocks.
+    std::thread::spawn(move || {
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .ok()?;
+        rt.block_on(async {
+            let response = reqwest::Client::new()
+                .get(url)
+                .timeout(Duration::from_secs(5))
+                .send()
+                .await
+                .ok()?;
+            if !response.status().is_success() {
+                return None;
+            }
+            response.text().await.ok()
+        })
+    })
+    .join()
+    .ok()
+    .flatten()
+}
+
+fn wait_until(limit: Duration, what: &str, mut done: impl FnMut() -> bool) {
+    let start = Instant::now();
+    while !done() {
+        assert!(
+            start.elapsed() < limit,
+            "timed out after {limit:?} waiting for {what}"
+        );
+        std::thread::sleep(Duration::from_millis(200));
+    }
+}
+
+/// chromedriver on a free port, with a fresh Chromium profile.
+struct Browser {
+    driver: Child,
+    client: Client,
+    profile: PathBuf,
+}
+
+const CHROMIUM_FLAGS: [&str; 10] = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--disable-dev-shm-usage",
+    "--window-size=1440,1000",
+];
+
+impl Browser {
+    async fn start() -> Browser {
+        let port = free_port();
+        let driver = Command::new("chromedriver")
+            .arg(format!("--port={port}"))
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap_or_else(|e| panic!("could not start chromedriver (is it installed?): {e}"));
+        let profile =
+            std::env::temp_dir().join(format!("finops-chromium-{port}-{}", std::process::id()));
+        let mut args: Vec<String> = CHROMIUM_FLAGS.iter().map(|s| s.to_string()).collect();
+        args.push(format!("--user-data-dir={}", profile.display()));
+        let binary = ["/usr/bin/chromium", "/usr/bin/chromium-browser"]
+            .into_iter()
+            .find(|p| Path::new(p).exists())
+            .expect("Chromium is not installed at /usr/bin/chromium");
+        let caps = json!({"goog:chromeOptions": {"binary": binary, "args": args}});
+        let caps = caps.as_object().cloned().unwrap_or_default();
+        let start = Instant::now();
+        let client = loop {
+            let attempt = ClientBuilder::rustls()
+                .expect("TLS roots for the WebDriver client")
+                .capabilities(caps.clone())
+                .connect(&format!("http://127.0.0.1:{port}"))
+                .await;
+            match attempt {
+                Ok(client) => break client,
+                Err(e) if start.elapsed() > Duration::from_secs(30) => {
+                    panic!("could not open a Chromium session through chromedriver: {e}")
+                }
+                Err(_) => tokio::time::sleep(Duration::from_millis(200)).await,
+            }
+        };
+        Browser {
+            driver,
+            client,
+            profile,
+        }
+    }
+
+    async fn js(&self, script: &str) -> Value {
+        self.client
+            .execute(script, vec![])
+            .await
+            .unwrap_or_else(|e| panic!("script failed: {script}: {e}"))
+    }
+
+    /// A counter from `window.__finops` (0 before the app has published any).
+    async fn counter(&self, name: &str) -> f64 {
+        self.js(&format!(
+            "return (window.__finops && window.__finops.{name}) || 0;"
+        ))
+        .await
+        .as_f64()
+        .unwrap_or(0.0)
+    }
+
+    async fn text(&self, css: &str) -> String {
+        self.js(&format!(
+            "const e = document.querySelector({css:?}); return e ? e.innerText : '';"
+        ))
+        .await
+        .as_str()
+        .unwrap_or_default()
+        .to_string()
+    }
+
+    async fn attr(&self, css: &str, attr: &str) -> String {
+        self.js(&format!(
+            "const e = document.querySelector({css:?}); return e ? (e.getAttribute({attr:?}) || '') : '';"
+        ))
+        .await
+        .as_str()
+        .unwrap_or_default()
+        .to_string()
+    }
+
+    async fn count(&self, css: &str) -> u64 {
+        self.js(&format!(
+            "return document.querySelectorAll({css:?}).length;"
+        ))
+        .await
+        .as_u64()
+        .unwrap_or(0)
+    }
+
+    async fn click(&self, css: &str) {
+        self.client
+            .find(Locator::Css(css))
+            .await
+            .unwrap_or_else(|e| panic!("no element {css}: {e}"))
+            .click()
+            .await
+            .unwrap_or_else(|e| panic!("could not click {css}: {e}"));
+    }
+
+    /// Polls `check` every 200 ms until it holds, for at most `limit`.
+    async fn wait_for<F, Fut>(&self, limit: Duration, what: &str, mut check: F)
+    where
+        F: FnMut() -> Fut,
+        Fut: std::future::Future<Output = bool>,
+    {
+        let start = Instant::now();
+        while !check().await {
+            if start.elapsed() > limit {
+                let state = self.js("return JSON.stringify(window.__finops || null) + ' | ' + document.body.innerText.slice(0, 600);").await;
+                panic!("timed out after {limit:?} waiting for {what}; page: {state}");
+            }
+            tokio::time::sleep(Duration::from_millis(200)).await;
+        }
+    }
+
+    /// Chrome DevTools Protocol through chromedriver's `goog/cdp/execute`.
+    async fn cdp(&self, cmd: &str, params: Value) {
+        self.client
+            .issue_cmd(Cdp {
+                cmd: cmd.to_string(),
+                params,
+            })
+            .await
+            .unwrap_or_else(|e| panic!("CDP {cmd} failed: {e}"));
+    }
+
+    async fn close(self) {
+        let _ = self.client.clone().close().await;
+    }
+}
+
+impl Drop for Browser {
+    /// Also runs when a test fails: stops chromedriver and the Chromium
+    /// processes of this test's own profile (found by their command line).
+    fn drop(&mut self) {
+        let _ = self.driver.kill();
+        let _ = self.driver.wait();
+        let marker = format!("--user-data-dir={}", self.profile.display());
+        if let Ok(entries) = std::fs::read_dir("/proc") {
+            for entry in entries.flatten() {
+                let cmdline = std::fs::read(entry.path().join("cmdline")).unwrap_or_default();
+                if String::from_utf8_lossy(&cmdline).contains(&marker) {
+                    let _ = Command::new("kill").arg(entry.file_name()).status();
+                }
+            }
+        }
+        let _ = std::fs::remove_dir_all(&self.profile);
+    }
+}
+
+#[derive(Debug)]
+struct Cdp {
+    cmd: String,
+    params: Value,
+}
+
+impl WebDriverCompatibleCommand for Cdp {
+    fn endpoint(
+        &self,
+        base: &url::Url,
+        session: Option<&str>,
+    ) -> Result<url::Url, url::ParseError> {
+        base.join(&format!(
+            "session/{}/goog/cdp/execute",
+            session.unwrap_or_default()
+        ))
+    }
+
+    fn method_and_body(&self, _: &url::Url) -> (http::Method, Option<String>) {
+        let body = json!({"cmd": self.cmd, "params": self.params});
+        (http::Method::POST, Some(body.to_string()))
+    }
+}
+
+/// Every panel is on the page and shows data.
+async fn wait_for_data(b: &Browser) {
+    b.wait_for(
+        Duration::from_secs(45),
+        "all five panels with data",
+        || async {
+            b.count("[data-panel=gauge] [data-testid=spend-rate]").await == 1
+                && b.count("[data-panel=tokens] rect.bar").await >= 1
+                && b.count("[data-panel=models] .legend li").await >= 1
+                && b.count("[data-panel=customers] tbody tr").await >= 1
+                && b.count("[data-panel=anomalies]").await == 1
+                && b.counter("samplesApplied").await > 0.0
+        },
+    )
+    .await;
+}
+
+fn runtime() -> tokio::runtime::Runtime {
+    tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .expect("a tokio runtime")
+}
+
+#[test]
+#[ignore = "needs chromium; run by .ci/test"]
+fn page_shows_all_five_panels_with_live_data() {
+    let _serial = serial();
+    let backend = Backend::start();
+    runtime().block_on(async {
+        let b = Browser::start().await;
+        b.client.goto(&backend.url("/")).await.expect("page loads");
+        wait_for_data(&b).await;
+        for panel in ["gauge", "tokens", "models", "customers", "anomalies"] {
+            assert_eq!(
+                b.count(&format!("[data-panel={panel}]")).await,
+                1,
+                "{panel}"
+            );
+        }
+        assert!(b.text("[data-testid=spend-rate]").await.contains("/h"));
+        // Live token chart: exactly 60 buckets of 5 s, the newest drawn partial.
+        assert_eq!(b.count("[data-panel=tokens] rect.bar").await, 60);
+        assert_eq!(b.count("[data-panel=tokens] rect.bar.partial").await, 1);
+        b.wait_for(
+            Duration::from_secs(20),
+            "the WebSocket to stream",
+            || async { b.attr(".link", "data-state").await == "streaming" },
+        )
+        .await;
+        let seq = b.counter("lastSeq").await;
+        b.wait_for(Duration::from_secs(10), "more updates", || async {
+            b.counter("lastSeq").await > seq
+        })
+        .await;
+        assert_eq!(b.counter("gaps").await, 0.0);
+        assert!(b.counter("maxFlushesPerFrame").await <= 2.0);
+        let title = b.js("return document.title;").await;
+        assert!(
+            title.as_str().unwrap_or_default().contains("/h"),
+            "title {title}"
+        );
+        b.close().await;
+    });
+}
+
+#[test]
+#[ignore = "needs chromium; run by .ci/test"]
+fn pause_stops_changes_and_resume_restarts_them() {
+    let _serial = serial();
+    let backend = Backend::start();
+    runtime().block_on(async {
+        let b = Browser::start().await;
+        b.client.goto(&backend.url("/")).await.expect("page loads");
+        wait_for_data(&b).await;
+        b.click("[data-action=pause]").await;
+        b.wait_for(Duration::from_secs(5), "the paused state", || async {
+            b.attr(".link", "data-state").await == "paused"
+        })
+        .await;
+        let frames = b.counter("viewFrames").await;
+        let table = b.text("[data-panel=customers] tbody").await;
+        let seq = b.counter("lastSeq").await;
+        tokio::time::sleep(Duration::from_secs(4)).await;
+        assert_eq!(
+            b.counter("viewFrames").await,
+            frames,
+            "no frame published while paused"
+        );
+        assert_eq!(b.text("[data-panel=customers] tbody").await, table);
+        assert_eq!(
+            b.counter("lastSeq").await,
+            seq,
+            "nothing is fetched while paused"
+        );
+        b.click("[data-action=resume]").await;
+        b.wait_for(Duration::from_secs(20), "updates after resume", || async {
+            b.counter("lastSeq").await > seq
+                && b.text("[data-panel=customers] tbody").await != table
+        })
+        .await;
+        assert_eq!(
+            b.counter("gaps").await,
+            0.0,
+            "resumed exactly where it paused"
+        );
+        b.close().await;
+    });
+}
+
+/// Makes every WebSocket fail as a blocking proxy would: it never opens.
+const BLOCK_SOCKET: &str = r#"
+(() => {
+  class BlockedSocket extends EventTarget {
+    constructor(url) {
+      super();
+      this.url = url; this.readyState = 0; this.binaryType = 'blob'; this.bufferedAmount = 0;
+      this.protocol = ''; this.extensions = '';
+      setTimeout(() => {
+        this.readyState = 3;
+        const error = new Event('error');
+        if (this.onerror) this.onerror(error);
+        this.dispatchEvent(error);
+        const close = new CloseEvent('close', { code: 1006, reason: 'blocked' });
+        if (this.onclose) this.onclose(close);
+        this.dispatchEvent(close);
+      }, 50);
+    }
+    send() { throw new DOMException('blocked', 'InvalidStateError'); }
+    close() {}
+  }
+  BlockedSocket.CONNECTING = 0; BlockedSocket.OPEN = 1; BlockedSocket.CLOSING = 2; BlockedSocket.CLOSED = 3;
+  window.WebSocket = BlockedSocket;
+})();
+"#;
+
+async fn block_socket(b: &Browser) {
+    b.cdp("Page.enable", json!({})).await;
+    b.cdp(
+        "Page.addScriptToEvaluateOnNewDocument",
+        json!({"source": BLOCK_SOCKET}),
+    )
+    .await;
+}
+
+#[test]
+#[ignore = "needs chromium; run by .ci/test"]
+fn blocked_socket_falls_back_to_polling() {
+    let _serial = serial();
+    let backend = Backend::start();
+    runtime().block_on(async {
+        let b = Browser::start().await;
+        block_socket(&b).await;
+        b.client.goto(&backend.url("/")).await.expect("page loads");
+        wait_for_data(&b).await;
+        b.wait_for(Duration::from_secs(20), "polling to take over", || async {
+            b.attr(".link", "data-state").await == "polling"
+        })
+        .await;
+        assert_eq!(b.attr(".link", "data-transport").await, "polling");
+        assert_eq!(b.counter("socketOpens").await, 0.0);
+        let seq = b.counter("lastSeq").await;
+        b.wait_for(Duration::from_secs(15), "updates by polling", || async {
+            b.counter("lastSeq").await > seq
+        })
+        .await;
+        assert!(b.text(".link").await.contains("polling every 2 s"));
+        b.close().await;
+    });
+}
+
+#[test]
+#[ignore = "needs chromium; run by .ci/test"]
+fn changing_the_interval_changes_the_request_rate() {
+    let _serial = serial();
+    let backend = Backend::start();
+    runtime().block_on(async {
+        let b = Browser::start().await;
+        block_socket(&b).await;
+        b.client.goto(&backend.url("/?interval=1")).await.expect("page loads");
+        wait_for_data(&b).await;
+        b.wait_for(Duration::from_secs(20), "polling", || async {
+            b.attr(".link", "data-state").await == "polling"
+        })
+        .await;
+        let measure = |secs: u64| {
+            let b = &b;
+            async move {
+                let before = b.counter("polls").await;
+                tokio::time::sleep(Duration::from_secs(secs)).await;
+                b.counter("polls").await - before
+            }
+        };
+        let fast = measure(8).await;
+        b.js("const s = document.querySelector('select[name=interval]'); s.value = '10'; s.dispatchEvent(new Event('change', {bubbles: true})); return true;")
+            .await;
+        b.wait_for(Duration::from_secs(5), "the URL to carry the interval", || async {
+            b.js("return location.search;").await.as_str().unwrap_or_default().contains("interval=10")
+        })
+        .await;
+        // The change itself may trigger one poll; then at most one per 10 s.
+        tokio::time::sleep(Duration::from_secs(1)).await;
+        let slow = measure(8).await;
+        assert!(fast >= 4.0, "1 s interval made {fast} polls in 8 s");
+        assert!(slow <= 1.0, "10 s interval made {slow} polls in 8 s");
+        assert!(b.text(".link").await.contains("every 10 s"));
+        b.close().await;
+    });
+}
+
+#[test]
+#[ignore = "needs chromium; run by .ci/test"]
+fn killing_the_backend_shows_retrying_and_the_page_recovers() {
+    let _serial = serial();
+    let mut backend = Backend::start();
+    let port = backend.port;
+    runtime().block_on(async {
+        let b = Browser::start().await;
+        b.client.goto(&backend.url("/")).await.expect("page loads");
+        wait_for_data(&b).await;
+        backend.kill();
+        b.wait_for(Duration::from_secs(30), "the retrying state", || async {
+            b.attr(".link", "data-state").await == "retrying"
+        })
+        .await;
+        let label = b.text(".link").await;
+        assert!(
+            label.contains("Retrying in") && label.contains("attempt"),
+            "{label}"
+        );
+        let seq = b.counter("lastSeq").await;
+        let restarted = Backend::start_on(port);
+        b.wait_for(
+            Duration::from_secs(90),
+            "recovery after the backend returned",
+            || async {
+                let state = b.attr(".link", "data-state").await;
+                (state == "streaming" || state == "polling") && b.counter("lastSeq").await > seq
+            },
+        )
+        .await;
+        // A restarted server starts a new log: the page reloaded a snapshot rather than leave a gap.
+        assert!(b.count("[data-panel=customers] tbody tr").await >= 1);
+        drop(restarted);
+        b.close().await;
+    });
+}
+
+#[test]
+#[ignore = "needs chromium; run by .ci/test"]
+fn hidden_tab_polls_lightly_and_catches_up_without_a_gap() {
+    let _serial = serial();
+    let backend = Backend::start();
+    runtime().block_on(async {
+        let b = Browser::start().await;
+        b.client.goto(&backend.url("/")).await.expect("page loads");
+        wait_for_data(&b).await;
+        b.wait_for(Duration::from_secs(20), "streaming", || async {
+            b.attr(".link", "data-state").await == "streaming"
+        })
+        .await;
+        let dashboard = b.client.window().await.expect("window handle");
+        let opens = b.counter("socketOpens").await;
+        // A second tab in the same window hides the first.
+        let other = b.client.new_window(true).await.expect("new tab");
+        b.client
+            .switch_to_window(other.handle)
+            .await
+            .expect("switch");
+        tokio::time::sleep(Duration::from_secs(13)).await;
+        b.client
+            .switch_to_window(dashboard)
+            .await
+            .expect("switch back");
+        b.js("return 1;").await;
+        assert!(
+            b.counter("hiddenPolls").await >= 1.0,
+            "the hidden tab kept polling"
+        );
+        b.wait_for(Duration::from_secs(20), "the socket to reopen", || async {
+            b.counter("socketOpens").await > opens
+                && b.attr(".link", "data-state").await == "streaming"
+        })
+        .await;
+        assert_eq!(
+            b.counter("gaps").await,
+            0.0,
+            "caught up from the cursor, no gap"
+        );
+        b.close().await;
+    });
+}
+
+/// Waits (bounded) until the backend has reported at least one anomaly.
+fn wait_for_an_anomaly(port: u16) {
+    wait_until(
+        Duration::from_secs(240),
+        "the backend to detect an anomaly",
+        || {
+            http_get(port, "/api/anomalies?status=all")
+                .and_then(|body| serde_json::from_str::<protocol::AnomaliesResponse>(&body).ok())
+                .is_some_and(|r| !r.anomalies.is_empty())
+        },
+    );
+}
+
+#[test]
+#[ignore = "needs chromium; run by .ci/test"]
+fn acknowledging_an_anomaly_survives_a_reload() {
+    let _serial = serial();
+    let backend = Backend::start();
+    wait_for_an_anomaly(backend.port);
+    runtime().block_on(async {
+        let b = Browser::start().await;
+        b.client.goto(&backend.url("/")).await.expect("page loads");
+        b.wait_for(Duration::from_secs(30), "an open anomaly in the list", || async {
+            b.count("[data-panel=anomalies] li.anomaly[data-status=open]").await >= 1
+        })
+        .await;
+        let id = b.attr("li.anomaly[data-status=open]", "data-anomaly-id").await;
+        b.click(&format!("li.anomaly[data-anomaly-id='{id}'] button")).await;
+        b.wait_for(Duration::from_secs(5), "the anomaly to leave the open list", || {
+            let id = id.clone();
+            let b = &b;
+            async move { b.count(&format!("li.anomaly[data-anomaly-id='{id}']")).await == 0 }
+        })
+        .await;
+        // The server hears about it too.
+        let server = |port| {
+            http_get(port, "/api/anomalies?status=acknowledged")
+                .and_then(|body| serde_json::from_str::<protocol::AnomaliesResponse>(&body).ok())
+                .is_some_and(|r| r.anomalies.iter().any(|a| a.id == id))
+        };
+        wait_until(Duration::from_secs(10), "the backend to record the acknowledgement", || server(backend.port));
+        b.client.refresh().await.expect("reload");
+        wait_for_data(&b).await;
+        assert_eq!(b.count(&format!("li.anomaly[data-anomaly-id='{id}']")).await, 0);
+        let stored = b.js("return localStorage.getItem('finops.anomalyReviews') || '';").await;
+        assert!(stored.as_str().unwrap_or_default().contains(&id), "saved: {stored}");
+        // The filter shows acknowledged ones again.
+        b.js("const s = document.querySelector('[data-panel=anomalies] select'); s.value = 'Acknowledged'; s.dispatchEvent(new Event('change', {bubbles: true})); return true;")
+            .await;
+        b.wait_for(Duration::from_secs(5), "the acknowledged anomaly under its filter", || {
+            let id = id.clone();
+            let b = &b;
+            async move {
+                b.count(&format!("li.anomaly[data-anomaly-id='{id}'][data-status=acknowledged]")).await == 1
+            }
+        })
+        .await;
+        b.close().await;
+    });
+}
+
+#[test]
+#[ignore = "needs chromium; run by .ci/test"]
+fn historical_hour_playback_advances_the_panels() {
+    let _serial = serial();
+    let backend = Backend::start();
+    runtime().block_on(async {
+        let b = Browser::start().await;
+        b.client.goto(&backend.url("/")).await.expect("page loads");
+        wait_for_data(&b).await;
+        b.click("[data-mode=historical]").await;
+        b.click("[data-window='1h']").await;
+        b.wait_for(Duration::from_secs(20), "the playback controls", || async {
+            b.count("[data-action=play]").await == 1
+        })
+        .await;
+        assert!(b.js("return location.search;").await.as_str().unwrap_or_default().contains("mode=historical&window=1h"));
+        b.js("const s = document.querySelector('select[aria-label=\"Playback speed\"]'); s.value = '60'; s.dispatchEvent(new Event('change', {bubbles: true})); return true;")
+            .await;
+        b.click("[data-action=play]").await;
+        // Play starts from the beginning: most of the hour is still to come.
+        b.wait_for(Duration::from_secs(5), "playback to start", || async {
+            b.count("[data-panel=tokens] rect.bar.future").await > 30
+        })
+        .await;
+        let future = b.count("[data-panel=tokens] rect.bar.future").await;
+        let playhead = b.text("[data-testid=playhead]").await;
+        b.wait_for(Duration::from_secs(20), "the panels to advance", || async {
+            b.count("[data-panel=tokens] rect.bar.future").await < future
+                && b.text("[data-testid=playhead]").await != playhead
+        })
+        .await;
+        b.close().await;
+    });
+}

@@ -1,0 +1,491 @@
+//! Component tests: render components natively with given state and assert
+//! what a person would see (dioxus-ssr), and drive events through a VirtualDom.
+#![cfg(not(target_arch = "wasm32"))]
+
+use std::any::Any;
+use std::collections::HashMap;
+use std::rc::Rc;
+use std::time::Duration;
+
+use chrono::{FixedOffset, TimeDelta, Utc};
+use dioxus::dioxus_core::{ElementId, Mutation};
+use dioxus::prelude::*;
+use protocol::{
+    Anomaly, AnomalyMetric, AnomalyStatus, Cause, Contributor, CustomerUsage, EntityKind,
+    EntityRef, HistoryBucket, HistoryResponse, Metrics, ModelUsage, Severity, TimeWindow,
+    Timestamp, TrendPoint,
+};
+use web::components::anomaly_item::AnomalyItem;
+use web::components::connection_indicator::LinkBadge;
+use web::components::cost_gauge::{CostGauge, GaugeDial};
+use web::components::model_breakdown::ModelDonut;
+use web::components::token_chart::{Marker, TokenBars};
+use web::components::top_customers::{CustomerTable, TopCustomers};
+use web::logic::aggregate::{CustomerRow, ModelShare, TokenPoint};
+use web::logic::colors::model_color;
+use web::logic::connection::{LinkState, Transport};
+use web::logic::ranking::SortKey;
+use web::logic::store::Part;
+use web::logic::views::{CustomersView, GaugeView, TokenView};
+use web::state::STORE;
+
+fn utc() -> FixedOffset {
+    FixedOffset::east_opt(0).unwrap()
+}
+
+fn ts(s: &str) -> Timestamp {
+    s.parse().unwrap()
+}
+
+fn count(haystack: &str, needle: &str) -> usize {
+    haystack.matches(needle).count()
+}
+
+#[test]
+fn gauge_shows_rate_change_and_an_adaptive_scale() {
+    let html = dioxus::ssr::render_element(rsx! {
+        GaugeDial {
+            view: GaugeView { rate: 412.0, rate_5m_ago: Some(206.0), peak: 380.0, span: Duration::from_secs(60) }
+        }
+    });
+    assert!(html.contains("$412.00/h"), "{html}");
+    assert!(html.contains("+100% vs 5 min ago ($206.00/h)"), "{html}");
+    assert!(html.contains(r#"data-trend="up""#));
+    // 412 × 1.1 rounds up to a dial of $500, labelled at its ends and middle.
+    assert!(html.contains(r#"aria-valuemax="500""#), "{html}");
+    assert!(html.contains("$250") && html.contains("$500"));
+    // Needle at 412/500 of the half turn: -90 + 180 × 0.824.
+    assert!(html.contains("rotate(58.32deg)"), "{html}");
+
+    let early = dioxus::ssr::render_element(rsx! {
+        GaugeDial { view: GaugeView { rate: 3.0, rate_5m_ago: None, peak: 0.0, span: Duration::from_secs(60) } }
+    });
+    assert!(early.contains("no data from 5 min ago yet"));
+    assert!(early.contains(r#"aria-valuemax="5""#), "{early}");
+}
+
+fn points(n: usize) -> Vec<TokenPoint> {
+    let start = ts("2026-11-23T10:00:00Z");
+    (0..n)
+        .map(|i| TokenPoint {
+            start: start + TimeDelta::seconds(5 * i as i64),
+            metrics: Metrics {
+                total_calls: 10,
+                total_tokens: 1_000 + i as u64 * 10,
+                input_tokens: 800,
+                output_tokens: 200 + i as u64 * 10,
+                total_cost: 0.5,
+                avg_latency_ms: 900.0,
+            },
+            partial: i + 1 == n,
+            future: false,
+        })
+        .collect()
+}
+
+#[test]
+fn token_chart_draws_sixty_buckets_with_the_newest_partial() {
+    let pts = points(60);
+    let view = TokenView {
+        from: pts[0].start,
+        to: pts[59].start + TimeDelta::seconds(5),
+        resolution: Duration::from_secs(5),
+        points: pts,
+    };
+    let markers = vec![Marker {
+        id: "anm-1".into(),
+        x: 0.5,
+        severity: Severity::Critical,
+        label: "Critical anomaly on acme-17 at 10:02:30".into(),
+    }];
+    let html = dioxus::ssr::render_element(rsx! { TokenBars { view, markers, offset: utc() } });
+    assert_eq!(count(&html, r#"class="bar""#), 59, "{html}");
+    assert_eq!(count(&html, r#"class="bar partial""#), 1);
+    assert_eq!(count(&html, r#"class="hit""#), 60);
+    assert!(html.contains(r#"class="trend""#));
+    assert!(html.contains(r#"aria-label="Critical anomaly on acme-17 at 10:02:30""#));
+    assert!(html.contains("left: 50.00%"));
+    // Minute labels on a 24-hour clock.
+    for label in ["10:01", "10:02", "10:03", "10:04"] {
+        assert!(
+            html.contains(&format!(">{label}<")),
+            "{label} missing in {html}"
+        );
+    }
+}
+
+fn row(customer: &str, cost: f64, calls: u64) -> CustomerRow {
+    CustomerRow {
+        tenant_id: "acme".into(),
+        customer_id: customer.into(),
+        metrics: Metrics {
+            total_calls: calls,
+            total_tokens: calls * 1_000,
+            input_tokens: 0,
+            output_tokens: 0,
+            total_cost: cost,
+            avg_latency_ms: 1_200.0,
+        },
+        share: cost / 10.0,
+    }
+}
+
+#[test]
+fn model_legend_lists_cost_share_and_fixed_colours() {
+    let models = vec![
+        ModelShare {
+            model: "claude-opus-4".into(),
+            metrics: Metrics {
+                total_cost: 7.5,
+                ..Metrics::default()
+            },
+            share: 0.75,
+        },
+        ModelShare {
+            model: "gpt-4o".into(),
+            metrics: Metrics {
+                total_cost: 2.5,
+                ..Metrics::default()
+            },
+            share: 0.25,
+        },
+    ];
+    let html = dioxus::ssr::render_element(rsx! { ModelDonut { models } });
+    let opus = html.find("Claude Opus 4").unwrap();
+    let gpt = html.find("GPT-4o").unwrap();
+    assert!(opus < gpt, "most expensive first");
+    assert!(html.contains("$7.50") && html.contains("75%") && html.contains("25%"));
+    assert!(html.contains("$10.00"), "total in the donut");
+    assert!(html.contains(&format!("background: {}", model_color("claude-opus-4"))));
+    assert!(html.contains(&format!(r#"stroke="{}""#, model_color("gpt-4o"))));
+}
+
+#[test]
+fn anomaly_item_shows_context_and_actions() {
+    let anomaly = Anomaly {
+        id: "anm-000017".into(),
+        entity: EntityRef {
+            kind: EntityKind::Customer,
+            id: "acme-17".into(),
+            tenant_id: Some("acme".into()),
+        },
+        metric: AnomalyMetric::CostRate,
+        severity: Severity::Critical,
+        score: 9.5,
+        started_at: ts("2026-11-23T10:00:00Z"),
+        updated_at: ts("2026-11-23T10:02:00Z"),
+        ended_at: None,
+        observed: 512.0,
+        expected: 100.0,
+        peak: 530.0,
+        trend: vec![
+            TrendPoint {
+                t: ts("2026-11-23T09:58:00Z"),
+                observed: 100.0,
+                expected: 100.0,
+            },
+            TrendPoint {
+                t: ts("2026-11-23T10:00:00Z"),
+                observed: 512.0,
+                expected: 100.0,
+            },
+        ],
+        cause: Cause {
+            excess_usd_per_hour: 412.0,
+            summary: "82% of the +$412/h over expected came from customer acme-17 on claude-opus-4"
+                .into(),
+            contributors: vec![Contributor {
+                tenant_id: "acme".into(),
+                customer_id: "acme-17".into(),
+                model: "claude-opus-4".into(),
+                observed_usd_per_hour: 350.0,
+                expected_usd_per_hour: 12.0,
+                share: 0.82,
+                calls_ratio: None,
+                tokens_per_call_ratio: Some(4.0),
+            }],
+        },
+        status: AnomalyStatus::Open,
+        status_reason: None,
+        status_changed_at: None,
+    };
+    let open = dioxus::ssr::render_element(rsx! {
+        AnomalyItem { anomaly: anomaly.clone(), status: AnomalyStatus::Open, offset: utc() }
+    });
+    assert!(open.contains("Customer acme-17 (acme)"));
+    assert!(open.contains("since 10:00 · ongoing"));
+    assert!(
+        open.contains("$512.00/h") && open.contains("vs $100.00/h expected (×5.1)"),
+        "{open}"
+    );
+    assert!(open.contains("82% of the +$412/h"));
+    assert!(open.contains("acme-17 · Claude Opus 4") && open.contains("82% of excess"));
+    assert!(open.contains(r#"class="sparkline""#));
+    assert!(open.contains(">Acknowledge<") && open.contains(">Dismiss<"));
+    assert!(
+        open.contains(r#"tabindex="0""#),
+        "focusable for the keyboard"
+    );
+
+    let acked = dioxus::ssr::render_element(rsx! {
+        AnomalyItem { anomaly: anomaly.clone(), status: AnomalyStatus::Acknowledged, offset: utc() }
+    });
+    assert!(acked.contains(">Acknowledged<") && acked.contains(">Reopen<"));
+    assert!(!acked.contains(">Acknowledge<"));
+
+    let wall = dioxus::ssr::render_element(rsx! {
+        AnomalyItem { anomaly, status: AnomalyStatus::Open, offset: utc(), readonly: true }
+    });
+    assert!(!wall.contains("<button"));
+    assert!(wall.contains("anomaly-cause shown"));
+}
+
+#[test]
+fn connection_badge_names_transport_and_state() {
+    let html = dioxus::ssr::render_element(rsx! {
+        LinkBadge {
+            state: LinkState::Retrying { transport: Transport::Polling, at_ms: 5_000.0, attempt: 3 },
+            now_ms: 1_000.0,
+        }
+    });
+    assert!(html.contains("Retrying in 4 s (attempt 3)"));
+    assert!(
+        html.contains(r#"data-state="retrying""#) && html.contains(r#"data-transport="polling""#)
+    );
+    let live = dioxus::ssr::render_element(
+        rsx! { LinkBadge { state: LinkState::Streaming, now_ms: 0.0 } },
+    );
+    assert!(live.contains("Live · streaming") && live.contains(r#"data-transport="WebSocket""#));
+}
+
+/// Ids of elements with a listener for `event`, in document order.
+fn listeners(mutations: &[Mutation], event: &str) -> Vec<ElementId> {
+    mutations
+        .iter()
+        .filter_map(|m| match m {
+            Mutation::NewEventListener { name, id } if name == event => Some(*id),
+            _ => None,
+        })
+        .collect()
+}
+
+fn click(dom: &mut VirtualDom, id: ElementId) {
+    let event = Event::new(
+        Rc::new(PlatformEventData::new(Box::<SerializedMouseData>::default())) as Rc<dyn Any>,
+        true,
+    );
+    dom.runtime().handle_event("click", event, id);
+    dom.process_events();
+    let _ = dom.render_immediate_to_vec();
+}
+
+fn table_fixture() -> Element {
+    let sort = use_signal(SortKey::default);
+    let rows = vec![
+        row("acme-1", 1.0, 30),
+        row("acme-2", 5.0, 10),
+        row("acme-3", 3.0, 20),
+    ];
+    let mut ranks_before = HashMap::new();
+    ranks_before.insert(("acme".to_string(), "acme-2".to_string()), 3);
+    ranks_before.insert(("acme".to_string(), "acme-3".to_string()), 2);
+    rsx! {
+        CustomerTable {
+            view: CustomersView { rows, ranks_before, compared_over: Duration::from_secs(60), total_cost: 9.0 },
+            sort,
+        }
+    }
+}
+
+fn order(html: &str) -> Vec<&'static str> {
+    let mut found: Vec<(usize, &'static str)> = ["acme-1", "acme-2", "acme-3"]
+        .into_iter()
+        .map(|c| (html.find(&format!(">{c}<")).unwrap(), c))
+        .collect();
+    found.sort();
+    found.into_iter().map(|(_, c)| c).collect()
+}
+
+#[test]
+fn customer_table_sorts_by_clicked_header_and_shows_rank_changes() {
+    dioxus::html::set_event_converter(Box::new(dioxus::html::SerializedHtmlEventConverter));
+    let mut dom = VirtualDom::new(table_fixture);
+    let mutations = dom.rebuild_to_vec();
+    let html = dioxus::ssr::render(&dom);
+    assert_eq!(
+        order(&html),
+        ["acme-2", "acme-3", "acme-1"],
+        "spend, highest first"
+    );
+    assert!(
+        html.contains(r#"aria-label="rank up 2""#),
+        "acme-2 rose from 3 to 1: {html}"
+    );
+    assert!(
+        html.contains(r#"aria-label="rank new""#),
+        "acme-1 was not ranked before"
+    );
+    assert!(
+        html.contains("$5.00") && html.contains("50%"),
+        "cost and share"
+    );
+    assert!(html.contains("1.2 s"), "average latency");
+
+    // Header buttons in column order: Tenant, Customer, Calls, Tokens, Cost, Avg latency, Share.
+    let headers = listeners(&mutations.edits, "click");
+    assert_eq!(headers.len(), 7);
+    click(&mut dom, headers[2]);
+    let html = dioxus::ssr::render(&dom);
+    assert_eq!(
+        order(&html),
+        ["acme-1", "acme-3", "acme-2"],
+        "calls, highest first"
+    );
+    assert!(html.contains(r#"aria-sort="descending""#));
+    click(&mut dom, headers[2]);
+    let html = dioxus::ssr::render(&dom);
+    assert_eq!(
+        order(&html),
+        ["acme-2", "acme-3", "acme-1"],
+        "calls, lowest first"
+    );
+    assert!(html.contains(r#"aria-sort="ascending""#));
+}
+
+fn history(
+    cursor: u64,
+    from: Timestamp,
+    buckets: usize,
+    step: i64,
+    customer: &str,
+) -> HistoryResponse {
+    let metrics = Metrics {
+        total_calls: 2,
+        total_tokens: 500,
+        total_cost: 1.0,
+        avg_latency_ms: 300.0,
+        ..Metrics::default()
+    };
+    HistoryResponse {
+        from,
+        to: from + TimeDelta::seconds(step * buckets as i64),
+        resolution_seconds: step as u32,
+        cursor,
+        buckets: (0..buckets)
+            .map(|i| HistoryBucket {
+                start: from + TimeDelta::seconds(step * i as i64),
+                totals: metrics,
+                by_model: vec![ModelUsage {
+                    model: "gpt-4o".into(),
+                    metrics,
+                }],
+                customers: vec![CustomerUsage {
+                    tenant_id: "acme".into(),
+                    customer_id: customer.into(),
+                    metrics,
+                }],
+                other_customers: None,
+            })
+            .collect(),
+    }
+}
+
+fn connected_panels() -> Element {
+    rsx! {
+        CostGauge {}
+        TopCustomers {}
+    }
+}
+
+#[test]
+fn connected_panels_render_from_the_store_with_their_data_panel_names() {
+    let mut dom = VirtualDom::new(connected_panels);
+    dom.rebuild_in_place();
+    let empty = dioxus::ssr::render(&dom);
+    assert!(empty.contains(r#"data-panel="gauge""#) && empty.contains(r#"data-panel="customers""#));
+    assert!(empty.contains("Waiting for a minute of data"));
+
+    let now = Utc::now();
+    let fine_from =
+        protocol::time::align_floor(now - TimeDelta::minutes(7), Duration::from_secs(5));
+    let window_from =
+        protocol::time::align_floor(now - TimeDelta::minutes(5), Duration::from_secs(5));
+    dom.in_runtime(|| {
+        let mut store = STORE.write();
+        store.install(Part::Fine, history(7, fine_from, 86, 5, "acme-9"));
+        store.install(
+            Part::Window(TimeWindow::FiveMinutes),
+            history(7, window_from, 62, 5, "acme-9"),
+        );
+        *web::state::VIEW_FRAME.write() += 1;
+    });
+    dom.render_immediate(&mut dioxus::dioxus_core::NoOpMutations);
+    let html = dioxus::ssr::render(&dom);
+    // $1 per 5 s bucket is $720 per hour.
+    assert!(html.contains("$720.00/h"), "{html}");
+    assert!(html.contains(">acme-9<"));
+}
+
+static HELD_ROWS: GlobalSignal<Vec<CustomerRow>> = Signal::global(|| {
+    vec![
+        row("acme-1", 1.0, 30),
+        row("acme-2", 5.0, 10),
+        row("acme-3", 3.0, 20),
+    ]
+});
+
+fn held_fixture() -> Element {
+    let sort = use_signal(SortKey::default);
+    rsx! {
+        CustomerTable {
+            view: CustomersView {
+                rows: HELD_ROWS(),
+                ranks_before: HashMap::new(),
+                compared_over: Duration::from_secs(60),
+                total_cost: 9.0,
+            },
+            sort,
+        }
+    }
+}
+
+fn fire(dom: &mut VirtualDom, name: &str, id: ElementId) {
+    let event = Event::new(
+        Rc::new(PlatformEventData::new(Box::<SerializedMouseData>::default())) as Rc<dyn Any>,
+        false,
+    );
+    dom.runtime().handle_event(name, event, id);
+    dom.process_events();
+    let _ = dom.render_immediate_to_vec();
+}
+
+#[test]
+fn rows_hold_still_under_the_pointer_and_resort_when_it_leaves() {
+    dioxus::html::set_event_converter(Box::new(dioxus::html::SerializedHtmlEventConverter));
+    let mut dom = VirtualDom::new(held_fixture);
+    let mutations = dom.rebuild_to_vec();
+    assert_eq!(
+        order(&dioxus::ssr::render(&dom)),
+        ["acme-2", "acme-3", "acme-1"]
+    );
+    let enter = listeners(&mutations.edits, "mouseenter")[0];
+    let leave = listeners(&mutations.edits, "mouseleave")[0];
+    fire(&mut dom, "mouseenter", enter);
+    // acme-1 becomes the top spender while the pointer is over the table.
+    dom.in_runtime(|| HELD_ROWS.write()[0].metrics.total_cost = 50.0);
+    dom.mark_dirty(ScopeId::APP);
+    let _ = dom.render_immediate_to_vec();
+    let html = dioxus::ssr::render(&dom);
+    assert_eq!(
+        order(&html),
+        ["acme-2", "acme-3", "acme-1"],
+        "rows did not move"
+    );
+    assert!(html.contains("$50.00"), "values still update");
+    assert!(html.contains("Order held while the pointer is over the table."));
+    fire(&mut dom, "mouseleave", leave);
+    assert_eq!(
+        order(&dioxus::ssr::render(&dom)),
+        ["acme-1", "acme-2", "acme-3"]
+    );
+}
