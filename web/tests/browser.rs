@@ -627,15 +627,71 @@ fn hidden_tab_polls_lightly_and_catches_up_without_a_gap() {
     });
 }
 
-/// Waits (bounded) until the backend has reported at least one anomaly.
-fn wait_for_an_anomaly(port: u16) {
+/// A blocking JSON POST on loopback; `None` when the server does not answer 200.
+fn http_post_json(port: u16, path: &str, body: String) -> Option<String> {
+    let url = format!("http://127.0.0.1:{port}{path}");
+    std::thread::spawn(move || {
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .ok()?;
+        rt.block_on(async {
+            let response = reqwest::Client::new()
+                .post(url)
+                .header("content-type", "application/json")
+                .body(body)
+                .timeout(Duration::from_secs(10))
+                .send()
+                .await
+                .ok()?;
+            if !response.status().is_success() {
+                return None;
+            }
+            response.text().await.ok()
+        })
+    })
+    .join()
+    .ok()
+    .flatten()
+}
+
+/// Makes the backend detect an anomaly, the way a real source would: 25
+/// minutes of steady spend for one customer, back-filled through
+/// `POST /api/ingest`, then two minutes at 25 times the rate. Waits (bounded)
+/// until the detector has reported it.
+fn cause_an_anomaly(port: u16) {
+    let now = chrono::Utc::now();
+    let report = |seconds_ago: i64, cost: f64| protocol::MetricUpdate {
+        seq: 0,
+        timestamp: now - chrono::Duration::seconds(seconds_ago),
+        tenant_id: "testco".into(),
+        customer_id: "testco-1".into(),
+        model: "claude-opus-4".into(),
+        samples: 1,
+        metrics: protocol::Metrics {
+            total_calls: 2,
+            total_tokens: 4_000,
+            input_tokens: 3_500,
+            output_tokens: 500,
+            total_cost: cost,
+            avg_latency_ms: 1_500.0,
+        },
+    };
+    let mut updates: Vec<protocol::MetricUpdate> =
+        (120..1500).step_by(2).map(|s| report(s, 0.04)).collect();
+    updates.extend((0..120).map(|s| report(s, 0.5)));
+    let body = serde_json::to_string(&protocol::IngestRequest { updates }).expect("serialisable");
+    assert!(
+        http_post_json(port, "/api/ingest", body).is_some(),
+        "the backend refused the ingest"
+    );
     wait_until(
-        Duration::from_secs(240),
-        "the backend to detect an anomaly",
+        Duration::from_secs(60),
+        "the backend to detect the spike",
         || {
             http_get(port, "/api/anomalies?status=all")
                 .and_then(|body| serde_json::from_str::<protocol::AnomaliesResponse>(&body).ok())
-                .is_some_and(|r| !r.anomalies.is_empty())
+                .is_some_and(|r| r.anomalies.iter().any(|a| a.entity.id == "testco-1"))
         },
     );
 }
@@ -645,7 +701,7 @@ fn wait_for_an_anomaly(port: u16) {
 fn acknowledging_an_anomaly_survives_a_reload() {
     let _serial = serial();
     let backend = Backend::start();
-    wait_for_an_anomaly(backend.port);
+    cause_an_anomaly(backend.port);
     runtime().block_on(async {
         let b = Browser::start().await;
         b.client.goto(&backend.url("/")).await.expect("page loads");

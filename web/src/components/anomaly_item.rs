@@ -86,21 +86,6 @@ pub fn AnomalyItem(
                     label: format!("Trend of {} against its baseline", a.entity.id),
                 }
             }
-            div { class: if readonly { "anomaly-cause shown" } else { "anomaly-cause" }, id: "{cause_id}",
-                p { "{a.cause.summary}" }
-                if !a.cause.contributors.is_empty() {
-                    ul { class: "contributors",
-                        for c in a.cause.contributors.iter().take(5) {
-                            li { key: "{c.customer_id}/{c.model}",
-                                span { class: "contrib-bar", style: "width: {(c.share * 100.0).clamp(0.0, 100.0):.0}%" }
-                                span { class: "contrib-name", "{c.customer_id} · {model_label(&c.model)}" }
-                                span { class: "contrib-share", "{percent(c.share)} of excess" }
-                                span { class: "contrib-rate", "{usd(c.observed_usd_per_hour)}/h vs {usd(c.expected_usd_per_hour)}/h" }
-                            }
-                        }
-                    }
-                }
-            }
             if let Some(text) = status_text {
                 p { class: "anomaly-status", "{text}" }
             }
@@ -134,6 +119,21 @@ pub fn AnomalyItem(
                             "aria-label": "Reopen anomaly on {a.entity.id}",
                             onclick: move |_| anomalies::review(id.clone(), AnomalyStatus::Open),
                             "Reopen"
+                        }
+                    }
+                }
+            }
+            div { class: if readonly { "anomaly-cause shown" } else { "anomaly-cause" }, id: "{cause_id}",
+                p { "{a.cause.summary}" }
+                if !a.cause.contributors.is_empty() {
+                    ul { class: "contributors",
+                        for c in a.cause.contributors.iter().take(5) {
+                            li { key: "{c.customer_id}/{c.model}",
+                                span { class: "contrib-bar", style: "width: {(c.share * 100.0).clamp(0.0, 100.0):.0}%" }
+                                span { class: "contrib-name", "{c.customer_id} · {model_label(&c.model)}" }
+                                span { class: "contrib-share", "{percent(c.share)} of excess" }
+                                span { class: "contrib-rate", "{usd(c.observed_usd_per_hour)}/h vs {usd(c.expected_usd_per_hour)}/h" }
+                            }
                         }
                     }
                 }

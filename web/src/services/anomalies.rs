@@ -59,7 +59,9 @@ pub fn review(id: String, status: AnomalyStatus) {
         save(&book);
     }
     frame::publish();
-    spawn(async move {
+    // Not tied to the clicked item: it leaves the list (and unmounts) at once,
+    // which would cancel a task spawned in its scope.
+    dioxus::dioxus_core::spawn_forever(async move {
         send(&id, status).await;
     });
 }
