@@ -18,7 +18,8 @@ impl FromRequest for Authorized {
     fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
         let expected = req
             .app_data::<web::Data<AppState>>()
-            .and_then(|s| s.config.api_token.clone());
+            .and_then(|s| s.config.api_token().map(str::to_string));
+
         let presented = req
             .headers()
             .get(header::AUTHORIZATION)

@@ -76,7 +76,12 @@ pub struct Config {
     #[arg(long, env = "FINOPS_WS_CLIENT_TIMEOUT_MS", default_value_t = 30_000)]
     pub ws_client_timeout_ms: u64,
 
+    /// Ask the server configured by the other flags whether it is healthy, then exit (0 or 1).
+    #[arg(long)]
+    pub healthcheck: bool,
+
     /// HTTP worker threads (default: one per core).
+
     #[arg(long, env = "FINOPS_WORKERS")]
     pub workers: Option<usize>,
 }
@@ -104,6 +109,11 @@ impl Config {
         Duration::from_millis(self.ws_client_timeout_ms)
     }
 
+    /// The bearer token POST endpoints require, if any (an empty one counts as none).
+    pub fn api_token(&self) -> Option<&str> {
+        self.api_token.as_deref().filter(|t| !t.is_empty())
+    }
+
     pub fn incident_every(&self) -> Option<Duration> {
         (self.incident_every > 0).then(|| Duration::from_secs(self.incident_every))
     }
@@ -123,7 +133,10 @@ mod tests {
         assert_eq!(c.rate, 400.0);
         assert!(!c.no_simulator);
         assert_eq!(c.incident_every(), Some(Duration::from_secs(300)));
-        assert!(c.api_token.is_none());
+        assert!(c.api_token().is_none());
+        let empty = Config::try_parse_from(["backend", "--api-token", ""]).unwrap();
+        assert_eq!(empty.api_token(), None);
+
         assert!(c.cors_origins.is_empty());
         assert_eq!(c.web_dir, PathBuf::from("web/dist"));
     }

@@ -10,6 +10,8 @@ pub mod auth;
 pub mod config;
 pub mod error;
 pub mod feed;
+pub mod healthcheck;
+
 pub mod routes;
 pub mod simulation;
 pub mod startup;
