@@ -77,7 +77,14 @@ async fn act(
         .book
         .write()
         .set_status(id, status, reason, Utc::now())
-        .ok_or_else(|| ApiError::not_found(format!("no anomaly with id `{id}`")))?;
+        .ok_or_else(|| {
+            ApiError::new(
+                protocol::ErrorCode::NotFound,
+                format!("no anomaly with id `{id}`"),
+                Some("id"),
+            )
+        })?;
+
     state.hub.publish_anomaly(&updated);
     let open = state.book.read().open_count();
     state.telemetry.anomalies_open.set(open as i64);

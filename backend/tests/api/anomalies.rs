@@ -108,6 +108,8 @@ async fn bad_actions_are_refused_clearly() {
         .await;
     assert_eq!(status, 404);
     assert_eq!(error_code(&body), "not_found");
+    assert_eq!(error_field(&body), Some("id"));
+
     let (status, body) = app
         .post_json(
             "/api/anomalies/anm-000001/dismiss",
