@@ -66,7 +66,13 @@ pub struct Args {
     #[arg(long, default_value_t = 0, value_parser = clap::value_parser!(u64).range(0..=50_000))]
     pub ws_clients: u64,
 
+    /// Every Nth WebSocket client parses each delta fully (and measures
+    /// report-to-client latency); the others scan it cheaply. 1 = all parse fully.
+    #[arg(long, default_value_t = 100, value_parser = clap::value_parser!(u64).range(1..))]
+    pub full_parse_every: u64,
+
     /// Their session tick in milliseconds.
+
     #[arg(long, default_value_t = 250)]
     pub tick_ms: u32,
 

@@ -6,6 +6,7 @@ mod poll_client;
 mod proc_sampler;
 mod reports;
 mod run;
+mod scan;
 mod server;
 mod stats;
 mod summary;

@@ -70,6 +70,7 @@ pub async fn run(mut args: Args) -> Result<Summary, String> {
             id,
             url,
             args.tick_ms,
+            (id as u64).is_multiple_of(args.full_parse_every),
             counters,
             received,
             stop,

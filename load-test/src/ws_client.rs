@@ -14,6 +14,7 @@ use tokio_tungstenite::tungstenite::Message;
 use tokio_util::sync::CancellationToken;
 
 use crate::reports::is_ours;
+use crate::scan;
 use crate::stats::{Counters, Received, latency_histogram, record};
 
 pub struct Latencies {
@@ -27,6 +28,7 @@ pub async fn run(
     id: usize,
     url: String,
     tick_ms: u32,
+    full_parse: bool,
     counters: Arc<Counters>,
     received: Received,
     stop: CancellationToken,
@@ -82,6 +84,16 @@ pub async fn run(
             let now = Utc::now();
             Counters::add(&counters.ws_messages, 1);
             Counters::add(&counters.ws_bytes, text.len() as u64);
+            if !full_parse && let Some(d) = scan::delta(text.as_str()) {
+                record(
+                    &mut lat.delivery,
+                    (now - d.sealed_at).num_microseconds().unwrap_or(0),
+                );
+                Counters::add(&counters.ws_updates, d.updates);
+                received[id].fetch_add(d.our_samples, std::sync::atomic::Ordering::Relaxed);
+                cursor = Some(d.cursor);
+                continue;
+            }
             let Ok(message) = serde_json::from_str::<ServerMessage>(text.as_str()) else {
                 continue;
             };

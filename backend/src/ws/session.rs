@@ -8,6 +8,7 @@
 //! session that falls behind the hub is caught up from the update log, or told
 //! to `resync` when the log no longer reaches back far enough.
 
+use std::task::Poll;
 use std::time::{Duration, Instant};
 
 use actix_ws::{AggregatedMessage, AggregatedMessageStream, CloseCode, CloseReason, Session};
@@ -38,10 +39,13 @@ pub async fn run(session: Session, stream: AggregatedMessageStream, state: AppSt
     let telemetry = state.telemetry.clone();
     telemetry.ws_sessions.inc();
     telemetry.ws_sessions_opened.inc();
+    let now = Instant::now();
     let mut conn = Connection {
         session: Some(session),
         state,
-        last_sent: Instant::now(),
+        last_sent: now,
+        last_heard: now,
+        last_ping: now,
     };
     let reason = conn.serve(stream).await;
     let close = match reason {
@@ -73,6 +77,8 @@ struct Connection {
     session: Option<Session>,
     state: AppState,
     last_sent: Instant,
+    last_heard: Instant,
+    last_ping: Instant,
 }
 
 impl Connection {
@@ -91,16 +97,24 @@ impl Connection {
         }
         let config = self.state.config.clone();
         let mut subscription: Option<Subscription> = None;
-        let mut housekeeping = tokio::time::interval(Duration::from_millis(500));
-        let mut last_heard = Instant::now();
-        let mut last_ping = Instant::now();
+        // Subscribed sessions wake for every frame (4 a second) and do their
+        // housekeeping then; this timer only matters for the others, so it is
+        // slow: a per-session 500 ms timer was 20,000 wakeups a second at
+        // 10,000 sessions.
+        let mut housekeeping =
+            tokio::time::interval((config.ws_ping_interval() / 2).min(HEARTBEAT_AFTER));
+        housekeeping.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        // One registration with the shared token for the whole session, not
+        // one per loop iteration (a lock every session takes 4+ times a second).
         let shutdown = self.state.shutdown.clone();
+        let cancelled = shutdown.cancelled();
+        tokio::pin!(cancelled);
 
         loop {
             let step = tokio::select! {
-                _ = shutdown.cancelled() => return Disconnect::Shutdown,
+                _ = &mut cancelled => return Disconnect::Shutdown,
                 message = stream.recv() => {
-                    last_heard = Instant::now();
+                    self.last_heard = Instant::now();
                     match message {
                         None => return Disconnect::ClientClosed,
                         Some(Err(error)) => {
@@ -110,34 +124,47 @@ impl Connection {
                         Some(Ok(message)) => self.on_client(message, &mut subscription, &mut rx).await,
                     }
                 }
-                event = rx.recv(), if subscription.is_some() => match event {
-                    Ok(event) => self.on_event(event, &mut subscription).await,
-                    Err(RecvError::Lagged(_)) => {
-                        self.state.telemetry.ws_catch_ups.inc();
-                        self.after_lag(&mut subscription).await
-                    }
-                    Err(RecvError::Closed) => return Disconnect::Shutdown,
-                },
-                _ = housekeeping.tick() => {
-                    if last_heard.elapsed() > config.ws_client_timeout() {
-                        return Disconnect::HeartbeatTimeout;
-                    }
-                    if last_ping.elapsed() >= config.ws_ping_interval() {
-                        last_ping = Instant::now();
-                        self.ping().await
-                    } else if self.last_sent.elapsed() >= HEARTBEAT_AFTER {
-                        let cursor = subscription
-                            .as_ref()
-                            .map_or_else(|| self.state.store.read().log.head(), Subscription::cursor);
-                        self.send_message(&ServerMessage::Heartbeat { server_time: Utc::now(), cursor }).await
-                    } else {
-                        Ok(())
+                event = rx.recv(), if subscription.is_some() => {
+                    let handled = match event {
+                        Ok(event) => self.on_event(event, &mut subscription).await,
+                        Err(RecvError::Lagged(_)) => {
+                            self.state.telemetry.ws_catch_ups.inc();
+                            self.after_lag(&mut subscription).await
+                        }
+                        Err(RecvError::Closed) => return Disconnect::Shutdown,
+                    };
+                    match handled {
+                        Ok(()) => self.housekeep(subscription.as_ref()).await,
+                        Err(reason) => Err(reason),
                     }
                 }
+                _ = housekeeping.tick() => self.housekeep(subscription.as_ref()).await,
             };
             if let Err(reason) = step {
                 return reason;
             }
+        }
+    }
+
+    /// Drops a silent client, pings, and sends a heartbeat after 5 s of quiet.
+    async fn housekeep(&mut self, subscription: Option<&Subscription>) -> Result<(), Disconnect> {
+        let config = &self.state.config;
+        if self.last_heard.elapsed() > config.ws_client_timeout() {
+            return Err(Disconnect::HeartbeatTimeout);
+        }
+        if self.last_ping.elapsed() >= config.ws_ping_interval() {
+            self.last_ping = Instant::now();
+            self.ping().await
+        } else if self.last_sent.elapsed() >= HEARTBEAT_AFTER {
+            let cursor = subscription
+                .map_or_else(|| self.state.store.read().log.head(), Subscription::cursor);
+            self.send_message(&ServerMessage::Heartbeat {
+                server_time: Utc::now(),
+                cursor,
+            })
+            .await
+        } else {
+            Ok(())
         }
     }
 
@@ -397,7 +424,20 @@ impl Connection {
             return Err(Disconnect::ClientClosed);
         };
         let len = text.len() as u64;
-        match tokio::time::timeout(self.state.config.ws_send_timeout(), session.text(text)).await {
+        let timeout = self.state.config.ws_send_timeout();
+        let sent = {
+            let send = session.text(text);
+            tokio::pin!(send);
+            // Nearly every send finds room in the session's channel at once;
+            // only a send that has to wait arms a timer (10,000 sessions × 4
+            // frames a second would otherwise be 40,000 timers a second).
+            match futures_util::poll!(&mut send) {
+                Poll::Ready(result) => Ok(result),
+                Poll::Pending => tokio::time::timeout(timeout, send).await,
+            }
+        };
+
+        match sent {
             Ok(Ok(())) => {
                 self.last_sent = Instant::now();
                 self.state.telemetry.ws_messages_sent.inc();
