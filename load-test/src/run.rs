@@ -67,10 +67,12 @@ pub async fn run(mut args: Args) -> Result<Summary, String> {
             stop.clone(),
         );
         ws_tasks.push(tokio::spawn(ws_client::run(
-            id,
-            url,
-            args.tick_ms,
-            (id as u64).is_multiple_of(args.full_parse_every),
+            ws_client::WsClient {
+                id,
+                url,
+                tick_ms: args.tick_ms,
+                full_parse: (id as u64).is_multiple_of(args.full_parse_every),
+            },
             counters,
             received,
             stop,

@@ -24,16 +24,28 @@ pub struct Latencies {
     pub event: Histogram<u64>,
 }
 
+/// Who the client is and how it listens.
+pub struct WsClient {
+    pub id: usize,
+    pub url: String,
+    pub tick_ms: u32,
+    /// Parse every delta fully (and measure report-to-client latency), or scan it.
+    pub full_parse: bool,
+}
+
 pub async fn run(
-    id: usize,
-    url: String,
-    tick_ms: u32,
-    full_parse: bool,
+    me: WsClient,
     counters: Arc<Counters>,
     received: Received,
     stop: CancellationToken,
     first_connect: OwnedSemaphorePermit,
 ) -> Latencies {
+    let WsClient {
+        id,
+        url,
+        tick_ms,
+        full_parse,
+    } = me;
     // Released once the first handshake is done, so the next client may start.
     let mut first_connect = Some(first_connect);
 
