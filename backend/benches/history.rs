@@ -1,8 +1,10 @@
 //! 24 h of history at 300 reports/s on an accelerated clock: memory held,
-//! and how fast the 24 h history and stats queries answer. Run:
-//! `cargo bench -p backend --bench history`
+//! and how fast the 24 h history and stats queries answer, for 100, 1,000
+//! and 10,000 customers. Each size runs in a child process so its RSS is its
+//! own. Run: `cargo bench -p backend --bench history`
 
 use std::hint::black_box;
+use std::process::Command;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -14,6 +16,7 @@ use chrono::{TimeZone, Utc};
 const RATE: f64 = 300.0;
 const HOURS: i64 = 24;
 const QUERIES: usize = 200;
+const SIZES: [usize; 3] = [100, 1_000, 10_000];
 
 fn rss_mib() -> f64 {
     std::fs::read_to_string("/proc/self/status")
@@ -31,11 +34,12 @@ fn percentile(sorted: &[Duration], p: f64) -> Duration {
     sorted[((sorted.len() - 1) as f64 * p).round() as usize]
 }
 
-fn main() {
+/// Fills 24 h for `customers` and prints one table row.
+fn one(customers: usize) {
     let rss_start = rss_mib();
     let config = SimConfig {
         tenants: 7,
-        customers: 100,
+        customers,
         rate_per_sec: RATE,
         seed: 7,
         incident_every: Some(Duration::from_secs(300)),
@@ -92,22 +96,49 @@ fn main() {
     stats_times.sort();
     let ms = |d: Duration| d.as_secs_f64() * 1000.0;
     println!(
-        "history: {HOURS} h at {RATE} reports/s on an accelerated clock ({reports} reports, filled in {:.1} s)",
-        filled_in.as_secs_f64()
-    );
-    println!("  RSS before / after filling        {rss_start:.1} / {rss_filled:.1} MiB");
-    println!(
-        "  24 h history (144 buckets, {} customers each, JSON {:.0} KiB)  p50 {:.2} ms  p95 {:.2} ms  max {:.2} ms",
-        q.customers,
+        "| {customers} | {:.1} M | {:.0} s | {:.1} MiB | {:.0} KiB | {:.2} / {:.2} / {:.2} ms | {:.2} / {:.2} / {:.2} ms |",
+        reports as f64 / 1e6,
+        filled_in.as_secs_f64(),
+        rss_filled - rss_start,
         json_bytes as f64 / 1024.0,
         ms(percentile(&history_times, 0.5)),
         ms(percentile(&history_times, 0.95)),
         ms(percentile(&history_times, 1.0)),
-    );
-    println!(
-        "  24 h stats (window, top 10, spend rate)     p50 {:.2} ms  p95 {:.2} ms  max {:.2} ms",
         ms(percentile(&stats_times, 0.5)),
         ms(percentile(&stats_times, 0.95)),
         ms(percentile(&stats_times, 1.0)),
     );
+}
+
+fn main() {
+    let args: Vec<String> = std::env::args().collect();
+    if let Some(size) = args
+        .iter()
+        .position(|a| a == "--one")
+        .and_then(|i| args.get(i + 1))
+    {
+        match size.parse() {
+            Ok(customers) => one(customers),
+            Err(_) => eprintln!("--one needs a customer count"),
+        }
+        return;
+    }
+    println!(
+        "history: {HOURS} h at {RATE} reports/s on an accelerated clock, 7 tenants, {QUERIES} queries each \
+         (history: 144 buckets × {} customers; stats: 24 h window, top 10, spend rate)",
+        protocol::limits::HISTORY_CUSTOMERS_DEFAULT
+    );
+    println!(
+        "| customers | reports | fill time | RSS held | history JSON | 24 h history p50 / p95 / max | 24 h stats p50 / p95 / max |"
+    );
+    println!("|---|---|---|---|---|---|---|");
+    let me = std::env::current_exe().expect("own path");
+    for customers in SIZES {
+        let status = Command::new(&me)
+            .args(["--one", &customers.to_string()])
+            .status();
+        if !matches!(status, Ok(s) if s.success()) {
+            eprintln!("the {customers}-customer run failed: {status:?}");
+        }
+    }
 }

@@ -1,0 +1,128 @@
+#!/usr/bin/env bash
+# The server benchmarks in docs/PERFORMANCE.md, one command each:
+#   bash load-test/benchmarks.sh ingest            # HTTP ingest, 200,000 reports/s target
+#   bash load-test/benchmarks.sh fanout            # 10,000 WebSocket sessions at 4 Hz
+#   bash load-test/benchmarks.sh reads             # REST read latency while ingesting 100,000/s
+#   bash load-test/benchmarks.sh scaling           # cost vs ingest rate, sessions, tenants, customers
+#   bash load-test/benchmarks.sh all
+# Each run starts its own release server on a free loopback port and stops it.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+cargo build --release --locked -q -p backend -p load-test
+lt=target/release/load-test
+server=target/release/backend
+out=$(mktemp -d)
+trap 'rm -rf "$out"' EXIT
+
+# Prints chosen fields of a load-test JSON summary as one table row.
+row() {
+  python3 - "$@" <<'PY'
+import json, sys
+label, path = sys.argv[1], sys.argv[2]
+s = json.load(open(path))
+i, w, u = s["ingest"], s["websocket"], s["server_usage"]
+cells = [label,
+         f'{i["accepted_per_sec"]:,.0f}/s' if i["target_rate"] else "-",
+         f'{w["connected"]}' if w["clients"] else "-",
+         f'{w["messages_per_sec"]:,.0f}/s' if w["clients"] else "-",
+         f'{w["delivery_latency"]["p50_ms"]:.1f} / {w["delivery_latency"]["p99_ms"]:.1f} ms' if w["clients"] else "-",
+         f'{w["server_kib_per_session"]:.1f} KiB' if w.get("server_kib_per_session") else "-",
+         f'{u["cpu_avg_percent"]:.0f}%', f'{u["rss_peak_mib"]:.0f} MiB',
+         "yes" if s["invariants"]["no_loss"] else "NO"]
+print("| " + " | ".join(cells) + " |")
+PY
+}
+header() {
+  echo "| run | ingest accepted | sessions | messages | delivery p50 / p99 | memory per session | server CPU (one core = 100%) | server RSS peak | nothing lost |"
+  echo "|---|---|---|---|---|---|---|---|---|"
+}
+
+ingest() {
+  echo "## HTTP ingest (target 200,000 reports/s, batches of 5,000)"
+  header
+  "$lt" --spawn "$server" --quiet --duration 20 --ingest-rate 200000 --batch 5000 --series 300 \
+    --json "$out/ingest.json" >/dev/null
+  row "200k/s" "$out/ingest.json"
+  "$lt" --spawn "$server" --quiet --duration 20 --ingest-rate 500000 --batch 5000 --series 300 \
+    --json "$out/ingest-max.json" >/dev/null
+  row "500k/s offered" "$out/ingest-max.json"
+}
+
+fanout() {
+  echo "## WebSocket fan-out (10,000 sessions, 250 ms tick, 400 reports/s over 4 series)"
+  header
+  "$lt" --spawn "$server" --quiet --duration 30 --warmup 5 --ingest-rate 400 --batch 10 --series 4 \
+    --ws-clients 10000 --expect-no-loss --json "$out/fanout.json" >/dev/null
+  row "10,000 sessions" "$out/fanout.json"
+}
+
+reads() {
+  echo "## REST reads while ingesting 100,000 reports/s"
+  local port
+  port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+  "$server" --port "$port" --no-simulator >/dev/null 2>&1 &
+  local pid=$!
+  sleep 1
+  "$lt" --server "http://127.0.0.1:$port" --quiet --duration 25 --ingest-rate 100000 --batch 2000 \
+    --series 300 >/dev/null &
+  local load=$!
+  sleep 5
+  for path in "/api/stats?window=5m" "/api/stats?window=24h" "/api/metrics/history?window=1h" \
+              "/api/metrics/history?window=24h" "/api/metrics?limit=2000"; do
+    for _ in $(seq 1 100); do
+      curl -s -o /dev/null -w '%{time_total}\n' "http://127.0.0.1:$port$path"
+      sleep 0.05
+    done | python3 -c "
+import sys
+t = sorted(float(x) * 1000 for x in sys.stdin)
+print(f'  {sys.argv[1]:<34} p50 {t[len(t)//2]:6.2f} ms  p95 {t[int(len(t)*0.95)]:6.2f} ms  max {t[-1]:6.2f} ms')
+" "$path"
+  done
+  wait "$load" || true
+  kill "$pid" 2>/dev/null || true
+}
+
+scaling() {
+  echo "## Cost vs ingest rate (no clients)"
+  header
+  for rate in 1000 10000 100000; do
+    "$lt" --spawn "$server" --quiet --duration 15 --ingest-rate "$rate" --batch 1000 --series 300 \
+      --json "$out/rate.json" >/dev/null
+    row "$rate reports/s" "$out/rate.json"
+  done
+  echo
+  echo "## Cost vs sessions (400 reports/s over 4 series, 250 ms tick)"
+  header
+  for n in 100 1000 10000; do
+    "$lt" --spawn "$server" --quiet --duration 20 --warmup 5 --ingest-rate 400 --batch 10 --series 4 \
+      --ws-clients "$n" --expect-no-loss --json "$out/sessions.json" >/dev/null
+    row "$n sessions" "$out/sessions.json"
+  done
+  echo
+  echo "## Cost vs tenants (built-in simulator at 2,000 reports/s, 1,000 customers, no clients)"
+  header
+  for t in 7 70 700; do
+    "$lt" --spawn "$server" --with-simulator --server-arg=--tenants --server-arg="$t" \
+      --server-arg=--customers --server-arg=1000 --server-arg=--rate --server-arg=2000 \
+      --quiet --duration 20 --json "$out/tenants.json" >/dev/null
+    row "$t tenants" "$out/tenants.json"
+  done
+  echo
+  echo "## Cost vs customers (built-in simulator at 2,000 reports/s, 7 tenants, no clients)"
+  header
+  for c in 100 1000 10000; do
+    "$lt" --spawn "$server" --with-simulator --server-arg=--customers --server-arg="$c" \
+      --server-arg=--rate --server-arg=2000 \
+      --quiet --duration 20 --json "$out/customers.json" >/dev/null
+    row "$c customers" "$out/customers.json"
+  done
+}
+
+case "${1:-all}" in
+  ingest) ingest ;;
+  fanout) fanout ;;
+  reads) reads ;;
+  scaling) scaling ;;
+  all) ingest; echo; fanout; echo; reads; echo; scaling ;;
+  *) echo "usage: $0 ingest|fanout|reads|scaling|all" >&2; exit 2 ;;
+esac
