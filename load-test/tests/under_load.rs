@@ -1,0 +1,69 @@
+//! Correctness under load, end to end: the real load-test binary drives the
+//! real backend binary over loopback, and every accepted report must reach
+//! every WebSocket and polling client exactly as often as it was sent, with
+//! the server's memory bounded. Timings are printed, never asserted.
+
+use std::path::PathBuf;
+use std::process::Command;
+
+fn backend_binary() -> PathBuf {
+    escargot::CargoBuild::new()
+        .manifest_path(concat!(env!("CARGO_MANIFEST_DIR"), "/../Cargo.toml"))
+        .package("backend")
+        .bin("backend")
+        .run()
+        .unwrap_or_else(|e| panic!("could not build the backend binary: {e}"))
+        .path()
+        .to_path_buf()
+}
+
+#[test]
+fn every_client_gets_every_report_and_memory_stays_bounded() {
+    let json = std::env::temp_dir().join(format!("finops-load-{}.json", std::process::id()));
+    let output = Command::new(env!("CARGO_BIN_EXE_load-test"))
+        .arg("--spawn")
+        .arg(backend_binary())
+        .args(["--duration", "6", "--warmup", "1", "--drain", "15"])
+        .args(["--ingest-rate", "5000", "--batch", "250", "--series", "200"])
+        .args([
+            "--ws-clients",
+            "40",
+            "--full-parse-every",
+            "4",
+            "--poll-clients",
+            "3",
+        ])
+        .args([
+            "--poll-interval-ms",
+            "500",
+            "--expect-no-loss",
+            "--quiet",
+            "--json",
+        ])
+        .arg(&json)
+        .output()
+        .expect("the load test runs");
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    println!("{stdout}");
+    assert!(
+        output.status.success(),
+        "load test failed ({:?}):\n{stdout}\n{}",
+        output.status,
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let summary: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&json).expect("summary written"))
+            .expect("JSON");
+    let _ = std::fs::remove_file(&json);
+    assert_eq!(summary["ingest"]["accepted"], 30_000);
+    assert_eq!(summary["ingest"]["errors"], 0);
+    assert_eq!(summary["websocket"]["connected"], 40);
+    assert_eq!(summary["websocket"]["resyncs"], 0);
+    assert_eq!(summary["invariants"]["no_loss"], true);
+    assert_eq!(summary["invariants"]["reports_missing"], 0);
+    assert!(summary["polling"]["updates"].as_u64().unwrap_or(0) > 0);
+    let rss = summary["server_usage"]["rss_peak_mib"]
+        .as_f64()
+        .unwrap_or(f64::MAX);
+    assert!(rss < 200.0, "server RSS peaked at {rss} MiB");
+}
