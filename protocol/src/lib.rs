@@ -8,6 +8,8 @@
 pub mod anomaly;
 pub mod error;
 pub mod feed;
+pub mod format;
+
 pub mod health;
 pub mod history;
 pub mod limits;

@@ -1,17 +1,6 @@
 //! Numbers for people, as they appear in cause sentences.
 
-/// `1234567` → `1,234,567`.
-fn thousands(n: u64) -> String {
-    let digits = n.to_string();
-    let mut out = String::with_capacity(digits.len() + digits.len() / 3);
-    for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i).is_multiple_of(3) {
-            out.push(',');
-        }
-        out.push(c);
-    }
-    out
-}
+use protocol::format::group_thousands as thousands;
 
 /// Dollars: `$0.85`, `$4.20`, `$38`, `$1,240`, `$2.4M`.
 pub fn usd(x: f64) -> String {

@@ -87,18 +87,7 @@ fn trim_decimal(v: f64, unit: &str) -> String {
     }
 }
 
-/// Whole numbers with thousands separators: `1,234,567`.
-pub fn group_thousands(value: u64) -> String {
-    let digits = value.to_string();
-    let mut out = String::with_capacity(digits.len() + digits.len() / 3);
-    for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i).is_multiple_of(3) {
-            out.push(',');
-        }
-        out.push(c);
-    }
-    out
-}
+pub use protocol::format::group_thousands;
 
 /// A share (0–1) as a percentage: `42.5%`, `<0.1%`.
 pub fn percent(share: f64) -> String {
