@@ -336,7 +336,10 @@ async fn socket_session(
             Either::Left(Some(Err(_)) | None) => return SocketEnd::Failed { healthy: healthy() },
         };
         instrumentation::count(|c| c.socket_messages += 1);
-        let Ok(message) = serde_json::from_str::<ServerMessage>(&text) else {
+        let parsed = instrumentation::measured("finops:decode", || {
+            serde_json::from_str::<ServerMessage>(&text)
+        });
+        let Ok(message) = parsed else {
             // An unknown message type from a newer server is not fatal.
             continue;
         };

@@ -1,0 +1,317 @@
+//! Browser benchmark: the built dashboard in headless Chromium receiving a
+//! steady stream of reports from this program through the real (release)
+//! backend, measured in the page. Figures are printed next to the targets,
+//! never asserted.
+//!
+//! ```sh
+//! bash web/build.sh
+//! cargo test --release -p web --test browser_bench -- --ignored --nocapture
+//! FINOPS_BENCH_LONG=1 cargo test --release -p web --test browser_bench -- --ignored --nocapture
+//! ```
+//!
+//! The default run takes about four minutes: an idle baseline, then 100 and
+//! 1,000 reports/s for 60 s each. `FINOPS_BENCH_LONG=1` adds ten minutes at
+//! 100 reports/s for heap flatness. What each figure means is in
+//! `docs/PERFORMANCE.md` ("Browser").
+#![cfg(not(target_arch = "wasm32"))]
+
+mod support;
+
+use std::io::Write;
+use std::path::Path;
+use std::time::{Duration, Instant};
+
+use serde_json::json;
+use support::load::{
+    Ingest, Keys, backfill, clear_measures, first_data_ms, install_probes, long_tasks_since,
+    measures_since, memory_after_gc, quantile, start_recording, stop_recording, work_per_frame,
+};
+use support::{
+    Backend, Browser, free_port, release_backend_binary, runtime, serial, workspace_root,
+};
+
+/// Reports a page settles under before it is measured.
+const WARM_UP: Duration = Duration::from_secs(10);
+
+struct Phase {
+    name: &'static str,
+    rate: u64,
+    run: Duration,
+    keys: Keys,
+}
+
+#[derive(Debug, Default)]
+struct Figures {
+    first_data_ms: Option<f64>,
+    frames: usize,
+    frame_work: Vec<f64>,
+    frame_with_decode: Vec<f64>,
+    decode: Vec<f64>,
+    flush: Vec<f64>,
+    long_tasks: Vec<f64>,
+    accepted: u64,
+    applied: u64,
+    updates_per_s: f64,
+    busy_share: f64,
+    heap: (f64, f64),
+    wasm: (f64, f64),
+}
+
+#[test]
+#[ignore = "benchmark: run with --ignored --nocapture (see the file's docs)"]
+fn dashboard_under_load() {
+    let _serial = serial();
+    let bundle = bundle_size(&workspace_root().join("web/dist"));
+    let backend =
+        Backend::launch_binary(&release_backend_binary(), free_port(), &["--no-simulator"]);
+    // Seven minutes of history, so a page loads a full chart and table.
+    let history = Keys {
+        customers: 40,
+        models: 5,
+    };
+    let filled = backfill(backend.port, 60_000, Duration::from_secs(420), history);
+    eprintln!("back-filled {filled} reports over the last 7 minutes");
+
+    let mut phases = vec![
+        Phase {
+            name: "100/s, 60 s",
+            rate: 100,
+            run: Duration::from_secs(60),
+            keys: Keys {
+                customers: 20,
+                models: 5,
+            },
+        },
+        // 1,000 distinct (customer, model) pairs, so the server's folding per
+        // second cannot merge them: about 1,000 updates/s reach the page.
+        Phase {
+            name: "1,000/s, 60 s",
+            rate: 1_000,
+            run: Duration::from_secs(60),
+            keys: Keys {
+                customers: 200,
+                models: 5,
+            },
+        },
+    ];
+    if std::env::var_os("FINOPS_BENCH_LONG").is_some() {
+        phases.push(Phase {
+            name: "100/s, 10 min",
+            rate: 100,
+            run: Duration::from_secs(600),
+            keys: Keys {
+                customers: 20,
+                models: 5,
+            },
+        });
+    }
+
+    runtime().block_on(async {
+        let b = Browser::start().await;
+        install_probes(&b, true).await;
+        b.cdp("Performance.enable", json!({})).await;
+        let idle = measure(&b, &backend, None).await;
+        let mut results = vec![("idle (no reports)", idle)];
+        for phase in &phases {
+            results.push((phase.name, measure(&b, &backend, Some(phase)).await));
+        }
+        report(&results, bundle);
+        b.close().await;
+    });
+}
+
+/// Loads a fresh page, lets it settle (under `phase`'s load, if any), then
+/// measures for the phase's duration (30 s when idle).
+async fn measure(b: &Browser, backend: &Backend, phase: Option<&Phase>) -> Figures {
+    b.client.goto(&backend.url("/")).await.expect("page loads");
+    b.wait_for(Duration::from_secs(45), "the socket to stream", || async {
+        b.attr(".link", "data-state").await == "streaming"
+    })
+    .await;
+    b.wait_for(Duration::from_secs(10), "the first-data mark", || async {
+        first_data_ms(b).await.is_some()
+    })
+    .await;
+    let mut f = Figures {
+        first_data_ms: first_data_ms(b).await,
+        ..Figures::default()
+    };
+    let ingest = phase.map(|p| Ingest::start(backend.port, p.rate, p.keys));
+    tokio::time::sleep(WARM_UP).await;
+
+    let applied_before = b.counter("samplesApplied").await;
+    let updates_before = b.counter("updatesApplied").await;
+    let accepted_before = ingest.as_ref().map_or(0, Ingest::accepted);
+    f.heap.0 = memory_after_gc(b).await.0;
+    f.wasm.0 = b.counter("wasmMemoryBytes").await;
+    clear_measures(b).await;
+    let busy_before = task_seconds(b).await;
+    let start = Instant::now();
+    let since = b
+        .js("return performance.now();")
+        .await
+        .as_f64()
+        .unwrap_or(0.0);
+    start_recording(b).await;
+
+    let run = phase.map_or(Duration::from_secs(30), |p| p.run);
+    let mut last_report = Instant::now();
+    while start.elapsed() < run {
+        tokio::time::sleep(Duration::from_secs(1)).await;
+        if last_report.elapsed() >= Duration::from_secs(60) {
+            last_report = Instant::now();
+            let heap = b.cdp("Runtime.getHeapUsage", json!({})).await;
+            eprintln!(
+                "  {:>4.0} s: JS heap {:.2} MB (before GC), wasm memory {:.2} MB",
+                start.elapsed().as_secs_f64(),
+                heap["usedSize"].as_f64().unwrap_or(0.0) / 1e6,
+                b.counter("wasmMemoryBytes").await / 1e6
+            );
+        }
+    }
+    let elapsed = start.elapsed().as_secs_f64();
+    let work = stop_recording(b).await;
+    let busy = task_seconds(b).await - busy_before;
+    let totals = ingest.map(Ingest::stop).unwrap_or_default();
+    f.accepted = totals.accepted - accepted_before;
+    // Everything accepted before the stop must arrive; give it a bounded drain.
+    let expected = applied_before + f.accepted as f64;
+    let drain = Instant::now();
+    while b.counter("samplesApplied").await < expected && drain.elapsed() < Duration::from_secs(30)
+    {
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    f.applied = (b.counter("samplesApplied").await - applied_before) as u64;
+    f.updates_per_s = (b.counter("updatesApplied").await - updates_before) / elapsed;
+    f.busy_share = busy / elapsed;
+    let decode = measures_since(b, "finops:decode", since).await;
+    let flush = measures_since(b, "finops:flush", since).await;
+    f.frames = work.len();
+    f.frame_work = work.iter().map(|w| w.1).collect();
+    f.frame_with_decode = work_per_frame(&work, &decode);
+    f.decode = decode.iter().map(|d| d.1).collect();
+    f.flush = flush.iter().map(|d| d.1).collect();
+    f.long_tasks = long_tasks_since(b, since)
+        .await
+        .iter()
+        .map(|t| t.1)
+        .collect();
+    let (heap, wasm) = memory_after_gc(b).await;
+    f.heap.1 = heap;
+    f.wasm.1 = wasm;
+    f
+}
+
+/// Main-thread task time so far (DevTools `Performance.getMetrics`, `TaskDuration`), seconds.
+async fn task_seconds(b: &Browser) -> f64 {
+    let metrics = b.cdp("Performance.getMetrics", json!({})).await;
+    metrics["metrics"]
+        .as_array()
+        .and_then(|m| m.iter().find(|e| e["name"] == "TaskDuration"))
+        .and_then(|e| e["value"].as_f64())
+        .unwrap_or(0.0)
+}
+
+/// (wasm gzip, JavaScript gzip) of the built client: `gzip -9` of each file.
+fn bundle_size(dist: &Path) -> (u64, u64) {
+    let mut wasm = 0;
+    let mut js = 0;
+    let mut pending = vec![dist.to_path_buf()];
+    while let Some(dir) = pending.pop() {
+        for entry in std::fs::read_dir(&dir)
+            .expect("web/dist is built")
+            .flatten()
+        {
+            let path = entry.path();
+            if path.is_dir() {
+                pending.push(path);
+                continue;
+            }
+            let bytes = std::fs::read(&path).unwrap_or_default();
+            let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::best());
+            let size = gz
+                .write_all(&bytes)
+                .and_then(|()| gz.finish())
+                .map_or(0, |out| out.len() as u64);
+            match path.extension().and_then(|e| e.to_str()) {
+                Some("wasm") => wasm += size,
+                Some("js") => js += size,
+                _ => {}
+            }
+        }
+    }
+    (wasm, js)
+}
+
+fn stats(v: &[f64]) -> String {
+    if v.is_empty() {
+        return "—".into();
+    }
+    format!(
+        "{:.2} / {:.2} / {:.2}",
+        quantile(v, 0.5),
+        quantile(v, 0.95),
+        quantile(v, 1.0)
+    )
+}
+
+fn report(results: &[(&str, Figures)], (wasm, js): (u64, u64)) {
+    let chromium = std::process::Command::new("chromium")
+        .arg("--version")
+        .output()
+        .map(|o| String::from_utf8_lossy(&o.stdout).trim().to_string())
+        .unwrap_or_default();
+    let cores = std::thread::available_parallelism().map_or(0, |n| n.get());
+    println!("\nBrowser benchmark — {chromium}, {cores} cores, headless");
+    println!(
+        "bundle: wasm {:.1} KB + JS {:.1} KB = {:.1} KB gzip (target ≤ 250 KB)",
+        wasm as f64 / 1000.0,
+        js as f64 / 1000.0,
+        (wasm + js) as f64 / 1000.0
+    );
+    println!("\nms as p50 / p95 / max");
+    for (name, f) in results {
+        println!("\n== {name}");
+        println!(
+            "first data on screen      {:>8} ms (target ≤ 500 ms)",
+            f.first_data_ms.map_or("—".into(), |v| format!("{v:.0}"))
+        );
+        println!(
+            "updates applied           {:>8.0} /s ({} frames measured)",
+            f.updates_per_s, f.frames
+        );
+        println!(
+            "frame work (rAF → idle)   {} (target p95 ≤ 4 ms)",
+            stats(&f.frame_work)
+        );
+        println!("frame work + decode       {}", stats(&f.frame_with_decode));
+        println!("socket message decode     {}", stats(&f.decode));
+        println!("flush (apply + publish)   {}", stats(&f.flush));
+        println!(
+            "main thread busy          {:>8.1} % of the run",
+            f.busy_share * 100.0
+        );
+        println!(
+            "long tasks > 50 ms        {:>8} (max {:.0} ms; target none)",
+            f.long_tasks.len(),
+            f.long_tasks.iter().copied().fold(0.0, f64::max)
+        );
+        println!(
+            "dropped reports           {:>8} ({} accepted, {} applied; target 0)",
+            f.accepted as i64 - f.applied as i64,
+            f.accepted,
+            f.applied
+        );
+        println!(
+            "JS heap after GC          {:.2} → {:.2} MB ({:+.1} %; target ±10 % over 10 min)",
+            f.heap.0 / 1e6,
+            f.heap.1 / 1e6,
+            (f.heap.1 / f.heap.0.max(1.0) - 1.0) * 100.0
+        );
+        println!(
+            "wasm memory               {:.2} → {:.2} MB",
+            f.wasm.0 / 1e6,
+            f.wasm.1 / 1e6
+        );
+    }
+}
