@@ -234,10 +234,10 @@ pub async fn start_recording(b: &Browser) {
         .await;
 }
 
-/// Stops recording and returns `(frame start, work ms)` per frame.
+/// Stops recording and returns `(frame start, work ms)` per frame (the page forgets them).
 pub async fn stop_recording(b: &Browser) -> Vec<(f64, f64)> {
     let v = b
-        .js("window.__probe.recording = false; return window.__probe.work;")
+        .js("const p = window.__probe; p.recording = false; const w = p.work; p.work = []; return w;")
         .await;
     pairs(&v)
 }
