@@ -13,7 +13,11 @@
 //! 1,000 reports/s for 60 s each. `FINOPS_BENCH_LONG=1` adds ten minutes at
 //! 100 reports/s for heap flatness; `FINOPS_BENCH_SECS=<n>` shortens the two
 //! loaded phases for quick comparisons; `FINOPS_BENCH_REDUCED_MOTION=1`
-//! emulates `prefers-reduced-motion` (the stylesheet then has no transitions). What each figure means is in
+//! emulates `prefers-reduced-motion` (the stylesheet then has no transitions);
+//! `FINOPS_BENCH_CSS='<rules>'` adds CSS to the page (to try a style change
+//! without a rebuild); `FINOPS_BENCH_PROFILE=<dir>` writes a DevTools CPU profile of each phase
+//! there (open it in Chrome's Performance panel; build the client with its
+//! wasm name section kept to see Rust function names). What each figure means is in
 //! `docs/PERFORMANCE.md` ("Browser").
 #![cfg(not(target_arch = "wasm32"))]
 
@@ -121,6 +125,18 @@ fn dashboard_under_load() {
         let b = Browser::start().await;
         install_probes(&b, true).await;
         b.cdp("Performance.enable", json!({})).await;
+        if let Ok(css) = std::env::var("FINOPS_BENCH_CSS") {
+            // For experiments: extra CSS appended to the page, no rebuild needed.
+            let script = format!(
+                "document.addEventListener('DOMContentLoaded', () => {{ const s = document.createElement('style'); s.textContent = {css:?}; document.head.appendChild(s); }});"
+            );
+            b.cdp(
+                "Page.addScriptToEvaluateOnNewDocument",
+                json!({ "source": script }),
+            )
+            .await;
+            eprintln!("extra CSS: {css}");
+        }
         if std::env::var_os("FINOPS_BENCH_REDUCED_MOTION").is_some() {
             // For comparison: the stylesheet turns transitions off for viewers who ask.
             b.cdp(
@@ -173,6 +189,13 @@ async fn measure(b: &Browser, backend: &Backend, phase: Option<&Phase>) -> Figur
         .as_f64()
         .unwrap_or(0.0);
     start_recording(b).await;
+    let profile_dir = std::env::var_os("FINOPS_BENCH_PROFILE");
+    if profile_dir.is_some() {
+        b.cdp("Profiler.enable", json!({})).await;
+        b.cdp("Profiler.setSamplingInterval", json!({"interval": 250}))
+            .await;
+        b.cdp("Profiler.start", json!({})).await;
+    }
 
     let run = phase.map_or(Duration::from_secs(30), |p| p.run);
     let mut last_report = Instant::now();
@@ -191,6 +214,17 @@ async fn measure(b: &Browser, backend: &Backend, phase: Option<&Phase>) -> Figur
     }
     let elapsed = start.elapsed().as_secs_f64();
     let work = stop_recording(b).await;
+    if let Some(dir) = profile_dir {
+        let profile = b.cdp("Profiler.stop", json!({})).await;
+        let name = phase.map_or("idle".to_string(), |p| format!("{}-per-s", p.rate));
+        let path = Path::new(&dir).join(format!("{name}.cpuprofile"));
+        std::fs::create_dir_all(&dir).expect("the profile directory");
+        std::fs::write(&path, profile["profile"].to_string()).expect("the profile written");
+        eprintln!(
+            "CPU profile (figures of this phase include the profiler's cost): {}",
+            path.display()
+        );
+    }
     let busy = main_thread_seconds(b).await;
     let totals = ingest.map(Ingest::stop).unwrap_or_default();
     f.accepted = totals.accepted;
