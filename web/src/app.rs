@@ -14,12 +14,13 @@ use crate::components::token_chart::TokenChart;
 use crate::components::top_customers::TopCustomers;
 use crate::logic::settings::{Mode, Settings};
 use crate::services::feed::{self, Wake};
-use crate::services::{anomalies, browser, clock, frame, history};
+use crate::services::{anomalies, browser, clock, frame, history, instrumentation};
 use crate::state::{NOW_SECOND, PLAYBACK, SETTINGS};
 
 #[component]
 pub fn App() -> Element {
     use_hook(|| {
+        instrumentation::init();
         *SETTINGS.write() = Settings::from_query(&browser::location_search());
         anomalies::restore();
     });

@@ -4,359 +4,17 @@
 //! Needs `bash web/build.sh` first, Chromium and chromedriver on PATH; the
 //! backend binary is built with cargo (escargot). `.ci/test` runs them with
 //! `--include-ignored`. Every wait is bounded, and each test stops its own
-//! backend and browser.
+//! backend and browser (see `support/mod.rs`).
 #![cfg(not(target_arch = "wasm32"))]
 
-use std::net::TcpListener;
-use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
-use std::sync::{Mutex, MutexGuard, OnceLock};
-use std::time::{Duration, Instant};
+mod support;
 
-use fantoccini::wd::WebDriverCompatibleCommand;
-use fantoccini::{Client, ClientBuilder, Locator};
-use serde_json::{Value, json};
+use std::time::Duration;
 
-/// One browser test at a time: each runs a backend and a Chromium, and the machine has two cores.
-fn serial() -> MutexGuard<'static, ()> {
-    static LOCK: Mutex<()> = Mutex::new(());
-    LOCK.lock().unwrap_or_else(|e| e.into_inner())
-}
-
-fn workspace_root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .parent()
-        .expect("web/ has a parent")
-        .to_path_buf()
-}
-
-fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0")
-        .and_then(|l| l.local_addr())
-        .map(|a| a.port())
-        .expect("a free loopback port")
-}
-
-fn backend_binary() -> PathBuf {
-    static BIN: OnceLock<PathBuf> = OnceLock::new();
-    BIN.get_or_init(|| {
-        escargot::CargoBuild::new()
-            .manifest_path(workspace_root().join("Cargo.toml"))
-            .package("backend")
-            .bin("backend")
-            .run()
-            .unwrap_or_else(|e| panic!("could not build the backend binary with cargo: {e}"))
-            .path()
-            .to_path_buf()
-    })
-    .clone()
-}
-
-/// The real backend as a child process on a loopback port.
-struct Backend {
-    child: Child,
-    port: u16,
-}
-
-impl Backend {
-    fn start_on(port: u16) -> Backend {
-        let dist = workspace_root().join("web/dist");
-        assert!(
-            dist.join("index.html").exists(),
-            "web/dist is not built: run `bash web/build.sh` before the browser tests"
-        );
-        let child = Command::new(backend_binary())
-            .args(["--bind", "127.0.0.1", "--port", &port.to_string()])
-            .arg("--web-dir")
-            .arg(&dist)
-            .args(["--seed", "7", "--rate", "200", "--incident-every", "30"])
-            .stdin(Stdio::null())
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .unwrap_or_else(|e| panic!("could not start the backend: {e}"));
-        let backend = Backend { child, port };
-        wait_until(
-            Duration::from_secs(30),
-            "the backend to answer /healthz",
-            || http_get(port, "/healthz").is_some(),
-        );
-        backend
-    }
-
-    fn start() -> Backend {
-        Backend::start_on(free_port())
-    }
-
-    fn url(&self, path: &str) -> String {
-        format!("http://127.0.0.1:{}{path}", self.port)
-    }
-
-    fn kill(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-impl Drop for Backend {
-    fn drop(&mut self) {
-        self.kill();
-    }
-}
-
-/// A blocking GET on loopback; `None` when the server does not answer 200.
-fn http_get(port: u16, path: &str) -> Option<String> {
-    let url = format!("http://127.0.0.1:{port}{path}");
-    // Its own thread and runtime, so it also works from inside the tests' async blocks.
-    std::thread::spawn(move || {
-        let rt = tokio::runtime::Builder::new_current_thread()
-            .enable_all()
-            .build()
-            .ok()?;
-        rt.block_on(async {
-            let response = reqwest::Client::new()
-                .get(url)
-                .timeout(Duration::from_secs(5))
-                .send()
-                .await
-                .ok()?;
-            if !response.status().is_success() {
-                return None;
-            }
-            response.text().await.ok()
-        })
-    })
-    .join()
-    .ok()
-    .flatten()
-}
-
-fn wait_until(limit: Duration, what: &str, mut done: impl FnMut() -> bool) {
-    let start = Instant::now();
-    while !done() {
-        assert!(
-            start.elapsed() < limit,
-            "timed out after {limit:?} waiting for {what}"
-        );
-        std::thread::sleep(Duration::from_millis(200));
-    }
-}
-
-/// chromedriver on a free port, with a fresh Chromium profile.
-struct Browser {
-    driver: Child,
-    client: Client,
-    profile: PathBuf,
-}
-
-const CHROMIUM_FLAGS: [&str; 10] = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--disable-dev-shm-usage",
-    "--window-size=1440,1000",
-];
-
-impl Browser {
-    async fn start() -> Browser {
-        let port = free_port();
-        let driver = Command::new("chromedriver")
-            .arg(format!("--port={port}"))
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .unwrap_or_else(|e| panic!("could not start chromedriver (is it installed?): {e}"));
-        let profile =
-            std::env::temp_dir().join(format!("finops-chromium-{port}-{}", std::process::id()));
-        let mut args: Vec<String> = CHROMIUM_FLAGS.iter().map(|s| s.to_string()).collect();
-        args.push(format!("--user-data-dir={}", profile.display()));
-        let binary = ["/usr/bin/chromium", "/usr/bin/chromium-browser"]
-            .into_iter()
-            .find(|p| Path::new(p).exists())
-            .expect("Chromium is not installed at /usr/bin/chromium");
-        let caps = json!({"goog:chromeOptions": {"binary": binary, "args": args}});
-        let caps = caps.as_object().cloned().unwrap_or_default();
-        let start = Instant::now();
-        let client = loop {
-            let attempt = ClientBuilder::rustls()
-                .expect("TLS roots for the WebDriver client")
-                .capabilities(caps.clone())
-                .connect(&format!("http://127.0.0.1:{port}"))
-                .await;
-            match attempt {
-                Ok(client) => break client,
-                Err(e) if start.elapsed() > Duration::from_secs(30) => {
-                    panic!("could not open a Chromium session through chromedriver: {e}")
-                }
-                Err(_) => tokio::time::sleep(Duration::from_millis(200)).await,
-            }
-        };
-        Browser {
-            driver,
-            client,
-            profile,
-        }
-    }
-
-    async fn js(&self, script: &str) -> Value {
-        self.client
-            .execute(script, vec![])
-            .await
-            .unwrap_or_else(|e| panic!("script failed: {script}: {e}"))
-    }
-
-    /// A counter from `window.__finops` (0 before the app has published any).
-    async fn counter(&self, name: &str) -> f64 {
-        self.js(&format!(
-            "return (window.__finops && window.__finops.{name}) || 0;"
-        ))
-        .await
-        .as_f64()
-        .unwrap_or(0.0)
-    }
-
-    async fn text(&self, css: &str) -> String {
-        self.js(&format!(
-            "const e = document.querySelector({css:?}); return e ? e.innerText : '';"
-        ))
-        .await
-        .as_str()
-        .unwrap_or_default()
-        .to_string()
-    }
-
-    async fn attr(&self, css: &str, attr: &str) -> String {
-        self.js(&format!(
-            "const e = document.querySelector({css:?}); return e ? (e.getAttribute({attr:?}) || '') : '';"
-        ))
-        .await
-        .as_str()
-        .unwrap_or_default()
-        .to_string()
-    }
-
-    async fn count(&self, css: &str) -> u64 {
-        self.js(&format!(
-            "return document.querySelectorAll({css:?}).length;"
-        ))
-        .await
-        .as_u64()
-        .unwrap_or(0)
-    }
-
-    async fn click(&self, css: &str) {
-        self.client
-            .find(Locator::Css(css))
-            .await
-            .unwrap_or_else(|e| panic!("no element {css}: {e}"))
-            .click()
-            .await
-            .unwrap_or_else(|e| panic!("could not click {css}: {e}"));
-    }
-
-    /// Polls `check` every 200 ms until it holds, for at most `limit`.
-    async fn wait_for<F, Fut>(&self, limit: Duration, what: &str, mut check: F)
-    where
-        F: FnMut() -> Fut,
-        Fut: std::future::Future<Output = bool>,
-    {
-        let start = Instant::now();
-        while !check().await {
-            if start.elapsed() > limit {
-                let state = self.js("return JSON.stringify(window.__finops || null) + ' | ' + document.body.innerText.slice(0, 600);").await;
-                panic!("timed out after {limit:?} waiting for {what}; page: {state}");
-            }
-            tokio::time::sleep(Duration::from_millis(200)).await;
-        }
-    }
-
-    /// Chrome DevTools Protocol through chromedriver's `goog/cdp/execute`.
-    async fn cdp(&self, cmd: &str, params: Value) {
-        self.client
-            .issue_cmd(Cdp {
-                cmd: cmd.to_string(),
-                params,
-            })
-            .await
-            .unwrap_or_else(|e| panic!("CDP {cmd} failed: {e}"));
-    }
-
-    async fn close(self) {
-        let _ = self.client.clone().close().await;
-    }
-}
-
-impl Drop for Browser {
-    /// Also runs when a test fails: stops chromedriver and the Chromium
-    /// processes of this test's own profile (found by their command line).
-    fn drop(&mut self) {
-        let _ = self.driver.kill();
-        let _ = self.driver.wait();
-        let marker = format!("--user-data-dir={}", self.profile.display());
-        if let Ok(entries) = std::fs::read_dir("/proc") {
-            for entry in entries.flatten() {
-                let cmdline = std::fs::read(entry.path().join("cmdline")).unwrap_or_default();
-                if String::from_utf8_lossy(&cmdline).contains(&marker) {
-                    let _ = Command::new("kill").arg(entry.file_name()).status();
-                }
-            }
-        }
-        let _ = std::fs::remove_dir_all(&self.profile);
-    }
-}
-
-#[derive(Debug)]
-struct Cdp {
-    cmd: String,
-    params: Value,
-}
-
-impl WebDriverCompatibleCommand for Cdp {
-    fn endpoint(
-        &self,
-        base: &url::Url,
-        session: Option<&str>,
-    ) -> Result<url::Url, url::ParseError> {
-        base.join(&format!(
-            "session/{}/goog/cdp/execute",
-            session.unwrap_or_default()
-        ))
-    }
-
-    fn method_and_body(&self, _: &url::Url) -> (http::Method, Option<String>) {
-        let body = json!({"cmd": self.cmd, "params": self.params});
-        (http::Method::POST, Some(body.to_string()))
-    }
-}
-
-/// Every panel is on the page and shows data.
-async fn wait_for_data(b: &Browser) {
-    b.wait_for(
-        Duration::from_secs(45),
-        "all five panels with data",
-        || async {
-            b.count("[data-panel=gauge] [data-testid=spend-rate]").await == 1
-                && b.count("[data-panel=tokens] rect.bar").await >= 1
-                && b.count("[data-panel=models] .legend li").await >= 1
-                && b.count("[data-panel=customers] tbody tr").await >= 1
-                && b.count("[data-panel=anomalies]").await == 1
-                && b.counter("samplesApplied").await > 0.0
-        },
-    )
-    .await;
-}
-
-fn runtime() -> tokio::runtime::Runtime {
-    tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .expect("a tokio runtime")
-}
+use serde_json::json;
+use support::{
+    Backend, Browser, http_get, http_post_json, runtime, serial, wait_for_data, wait_until,
+};
 
 #[test]
 #[ignore = "needs chromium; run by .ci/test"]
@@ -627,34 +285,6 @@ fn hidden_tab_polls_lightly_and_catches_up_without_a_gap() {
     });
 }
 
-/// A blocking JSON POST on loopback; `None` when the server does not answer 200.
-fn http_post_json(port: u16, path: &str, body: String) -> Option<String> {
-    let url = format!("http://127.0.0.1:{port}{path}");
-    std::thread::spawn(move || {
-        let rt = tokio::runtime::Builder::new_current_thread()
-            .enable_all()
-            .build()
-            .ok()?;
-        rt.block_on(async {
-            let response = reqwest::Client::new()
-                .post(url)
-                .header("content-type", "application/json")
-                .body(body)
-                .timeout(Duration::from_secs(10))
-                .send()
-                .await
-                .ok()?;
-            if !response.status().is_success() {
-                return None;
-            }
-            response.text().await.ok()
-        })
-    })
-    .join()
-    .ok()
-    .flatten()
-}
-
 /// Makes the backend detect an anomaly, the way a real source would: 25
 /// minutes of steady spend for one customer, back-filled through
 /// `POST /api/ingest`, then two minutes at 25 times the rate. Waits (bounded)
@@ -775,6 +405,68 @@ fn historical_hour_playback_advances_the_panels() {
                 && b.text("[data-testid=playhead]").await != playhead
         })
         .await;
+        b.close().await;
+    });
+}
+
+/// The page's layout boxes: `[top, bottom]` of a panel, in CSS pixels.
+async fn panel_box(b: &Browser, panel: &str) -> (f64, f64) {
+    let v = b
+        .js(&format!(
+            "const r = document.querySelector('[data-panel={panel}]').getBoundingClientRect(); return [r.top, r.bottom];"
+        ))
+        .await;
+    (v[0].as_f64().unwrap_or(0.0), v[1].as_f64().unwrap_or(0.0))
+}
+
+#[test]
+#[ignore = "needs chromium; run by .ci/test"]
+fn wall_fills_one_screen_and_anomalies_span_the_rows_beside_them() {
+    let _serial = serial();
+    let backend = Backend::start();
+    runtime().block_on(async {
+        let b = Browser::start().await;
+        for (width, height) in [(1920, 1080), (1280, 720)] {
+            b.client
+                .set_window_size(width, height)
+                .await
+                .expect("window resized");
+            b.client
+                .goto(&backend.url("/?mode=wall"))
+                .await
+                .expect("page loads");
+            wait_for_data(&b).await;
+            let size = b
+                .js("return [innerWidth, innerHeight, document.documentElement.scrollHeight, parseFloat(getComputedStyle(document.documentElement).fontSize)];")
+                .await;
+            let (inner_h, scroll_h, font) = (
+                size[1].as_f64().unwrap_or(0.0),
+                size[2].as_f64().unwrap_or(f64::MAX),
+                size[3].as_f64().unwrap_or(0.0),
+            );
+            assert!(scroll_h <= inner_h, "the wall scrolls at {width}×{height}: {size}");
+            // Large type: about 1.9 % of the height (20 px at 1080 lines, 40 px on 4K).
+            assert!(font >= inner_h * 0.0175, "type too small: {size}");
+            let anomalies = panel_box(&b, "anomalies").await;
+            let gauge = panel_box(&b, "gauge").await;
+            let customers = panel_box(&b, "customers").await;
+            assert!((anomalies.0 - gauge.0).abs() < 1.0, "{anomalies:?} vs {gauge:?}");
+            assert!(
+                (anomalies.1 - customers.1).abs() < 1.0,
+                "{anomalies:?} vs {customers:?}"
+            );
+            // The grid reaches the bottom of the screen (less the page padding).
+            assert!(customers.1 > inner_h - 2.0 * font, "{customers:?} in {size}");
+        }
+        // A laptop: the anomaly panel spans both rows beside it, no empty space below.
+        b.client.set_window_size(1440, 900).await.expect("window resized");
+        b.client.goto(&backend.url("/")).await.expect("page loads");
+        wait_for_data(&b).await;
+        let anomalies = panel_box(&b, "anomalies").await;
+        let gauge = panel_box(&b, "gauge").await;
+        let customers = panel_box(&b, "customers").await;
+        assert!((anomalies.0 - gauge.0).abs() < 1.0, "{anomalies:?} vs {gauge:?}");
+        assert!((anomalies.1 - customers.1).abs() < 1.0, "{anomalies:?} vs {customers:?}");
         b.close().await;
     });
 }

@@ -114,6 +114,25 @@ fn token_chart_draws_sixty_buckets_with_the_newest_partial() {
     }
 }
 
+#[test]
+fn token_trend_starts_at_the_first_bucket_with_data() {
+    // A fresh server: the first 50 of 60 buckets are empty.
+    let mut pts = points(60);
+    for p in pts.iter_mut().take(50) {
+        p.metrics = Metrics::default();
+    }
+    let view = TokenView {
+        from: pts[0].start,
+        to: pts[59].start + TimeDelta::seconds(5),
+        resolution: Duration::from_secs(5),
+        points: pts,
+    };
+    let html =
+        dioxus::ssr::render_element(rsx! { TokenBars { view, markers: vec![], offset: utc() } });
+    // 600 units wide, 10 per bucket: bucket 50's centre is at 505.
+    assert!(html.contains(r#"class="trend" x1="505.00""#), "{html}");
+}
+
 fn row(customer: &str, cost: f64, calls: u64) -> CustomerRow {
     CustomerRow {
         tenant_id: "acme".into(),

@@ -6,7 +6,9 @@ use dioxus::prelude::*;
 use crate::components::panel::{Panel, Placeholder};
 use crate::hooks::use_panel_view;
 use crate::logic::format::{change, duration_secs, usd_axis, usd_per_hour};
-use crate::logic::gauge::{arc_length, arc_path, arc_point, fraction, needle_degrees, scale_max};
+use crate::logic::gauge::{
+    arc_length, arc_path, fraction, label_points, needle_degrees, scale_max,
+};
 use crate::logic::views::{self, GaugeView};
 use crate::services::instrumentation;
 
@@ -38,12 +40,9 @@ pub fn GaugeDial(view: GaugeView) -> Element {
     let offset = length * (1.0 - f);
     let degrees = needle_degrees(f);
     let track = arc_path(CX, CY, R);
-    let ticks: Vec<(f64, f64, String)> = [0.0, 0.5, 1.0]
+    let ticks: Vec<(f64, f64, String)> = label_points(CX, CY, R + 12.0)
         .into_iter()
-        .map(|t| {
-            let (x, y) = arc_point(CX, CY, R + 12.0, t);
-            (x, y, usd_axis(max * t))
-        })
+        .map(|(t, (x, y))| (x, y, usd_axis(max * t)))
         .collect();
     let (delta_text, trend) = match view.rate_5m_ago {
         Some(before) => {

@@ -1,6 +1,7 @@
 //! Token usage over time: one bar per bucket (the still-filling bucket drawn
-//! hatched, not as a drop), a least-squares trend line, anomaly markers on
-//! the time axis, and a tooltip on hover or keyboard focus.
+//! hatched, not as a drop), a least-squares trend line over the buckets with
+//! data, anomaly markers on the time axis, and a tooltip on hover or keyboard
+//! focus.
 //!
 //! # Why hand-written SVG
 //! The team measured four options at 10 updates/s in headless Chromium
@@ -19,7 +20,7 @@ use protocol::{Anomaly, Severity, Timestamp};
 use crate::components::csv_button::CsvButton;
 use crate::components::panel::{Panel, Placeholder};
 use crate::hooks::{current, use_panel_view};
-use crate::logic::chart::{ticks_need_seconds, time_ticks, trend, value_ticks};
+use crate::logic::chart::{data_trend, ticks_need_seconds, time_ticks, value_ticks};
 use crate::logic::csv::{file_name, series_csv};
 use crate::logic::format::{
     axis_number, clock, compact, duration_secs, group_thousands, latency_ms, usd,
@@ -125,16 +126,20 @@ pub fn TokenBars(view: TokenView, markers: Vec<Marker>, offset: FixedOffset) -> 
     let (top, y_ticks) = value_ticks(max_tokens, 4);
     let slot = W / n as f64;
     let gap = (slot * 0.18).min(3.0);
+    // Complete buckets come first (the partial and future ones are at the
+    // end), so an index into `complete` is also an index into the points.
     let complete: Vec<f64> = view
         .points
         .iter()
         .filter(|p| !p.partial && !p.future)
         .map(|p| p.metrics.total_tokens as f64)
         .collect();
-    let trend_line = trend(&complete).map(|(a, b)| {
+    // Over the buckets that have data (see `data_trend`): the empty start of
+    // a fresh server is not drawn as a ramp.
+    let trend_line = data_trend(&complete).map(|t| {
         let y = |v: f64| H - (v / top).clamp(0.0, 1.0) * H;
-        let last = complete.len().saturating_sub(1) as f64;
-        (slot / 2.0, y(a), slot * last + slot / 2.0, y(b))
+        let x = |i: usize| slot * i as f64 + slot / 2.0;
+        (x(t.first), y(t.start), x(t.last), y(t.end))
     });
     let x_ticks = time_ticks(view.from, view.to, 7, offset);
     let seconds = ticks_need_seconds(&x_ticks);

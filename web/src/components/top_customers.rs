@@ -19,12 +19,19 @@ use crate::state::SETTINGS;
 
 /// Rows shown; the CSV has them all.
 pub const ROWS_SHOWN: usize = 15;
+/// Rows on the wall, where the table must fit half the screen's height in large type.
+pub const WALL_ROWS_SHOWN: usize = 8;
 
 #[component]
 pub fn TopCustomers() -> Element {
     instrumentation::panel_rendered();
     let view = use_panel_view(views::customers_view);
     let window = SETTINGS.read().window().as_str();
+    let shown = if SETTINGS.read().wall {
+        WALL_ROWS_SHOWN
+    } else {
+        ROWS_SHOWN
+    };
     let sort = use_signal(SortKey::default);
     rsx! {
         Panel { name: "customers", title: "Top customers",
@@ -41,7 +48,7 @@ pub fn TopCustomers() -> Element {
                 }
             },
             match view() {
-                Some(v) if !v.rows.is_empty() => rsx! { CustomerTable { view: v, sort } },
+                Some(v) if !v.rows.is_empty() => rsx! { CustomerTable { view: v, sort, shown } },
                 Some(_) => rsx! { Placeholder { text: "No customers in this window." } },
                 None => rsx! { Placeholder { text: "Loading the window…" } },
             }
@@ -50,7 +57,13 @@ pub fn TopCustomers() -> Element {
 }
 
 #[component]
-pub fn CustomerTable(view: CustomersView, sort: Signal<SortKey>) -> Element {
+pub fn CustomerTable(
+    view: CustomersView,
+    sort: Signal<SortKey>,
+    /// How many rows to show.
+    #[props(default = ROWS_SHOWN)]
+    shown: usize,
+) -> Element {
     // Row order held while the pointer is over the table (None when not held).
     let mut held = use_signal(|| None::<Vec<(String, String)>>);
     let ranks = spend_ranks(&view.rows);
@@ -60,7 +73,7 @@ pub fn CustomerTable(view: CustomersView, sort: Signal<SortKey>) -> Element {
         Some(order) => hold_order(rows, order),
         None => rows,
     };
-    let rows: Vec<CustomerRow> = rows.into_iter().take(ROWS_SHOWN).collect();
+    let rows: Vec<CustomerRow> = rows.into_iter().take(shown).collect();
     let shown_order: Vec<(String, String)> = rows
         .iter()
         .map(|r| (r.tenant_id.clone(), r.customer_id.clone()))
@@ -76,7 +89,11 @@ pub fn CustomerTable(view: CustomersView, sort: Signal<SortKey>) -> Element {
                         for column in SortColumn::ALL {
                             th {
                                 scope: "col",
-                                class: if matches!(column, SortColumn::Tenant | SortColumn::Customer) { "" } else { "num" },
+                                class: match column {
+                                    SortColumn::Tenant | SortColumn::Customer => "",
+                                    SortColumn::Latency => "num latency",
+                                    _ => "num",
+                                },
                                 "aria-sort": sort().aria(column),
                                 button {
                                     r#type: "button",
@@ -114,7 +131,7 @@ pub fn CustomerTable(view: CustomersView, sort: Signal<SortKey>) -> Element {
                                     td { class: "num", "{group_thousands(row.metrics.total_calls)}" }
                                     td { class: "num", "{compact(row.metrics.total_tokens as f64)}" }
                                     td { class: "num cost", "{usd(row.metrics.total_cost)}" }
-                                    td { class: "num", "{latency_ms(row.metrics.avg_latency_ms)}" }
+                                    td { class: "num latency", "{latency_ms(row.metrics.avg_latency_ms)}" }
                                     td { class: "num",
                                         span { class: "share-bar", style: "width: {(row.share * 100.0).min(100.0):.1}%" }
                                         "{percent(row.share)}"

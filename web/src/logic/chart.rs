@@ -86,25 +86,49 @@ pub fn ticks_need_seconds(ticks: &[TimeTick]) -> bool {
         .any(|w| (w[1].at - w[0].at).num_seconds() < 60)
 }
 
-/// Least-squares line through `(i, values[i])`: the fitted values at the first and last index.
-pub fn trend(values: &[f64]) -> Option<(f64, f64)> {
-    let n = values.len();
+/// A straight trend line over part of a chart: the fitted values at its
+/// first and last bucket (indices into the values it was fitted to).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct TrendLine {
+    pub first: usize,
+    pub last: usize,
+    pub start: f64,
+    pub end: f64,
+}
+
+/// The least-squares trend of the buckets that have data.
+///
+/// The rule: the fit starts at the first bucket with a value above zero and
+/// runs to the last value given. Empty buckets before that one mean "no data
+/// yet" (a server that has just started, a source not reporting yet), not
+/// "no usage": fitting through them would draw a ramp up from zero that never
+/// happened. Empty buckets after the first data are real quiet periods and
+/// count as zeros. Fewer than two buckets from the first with data give no line.
+pub fn data_trend(values: &[f64]) -> Option<TrendLine> {
+    let first = values.iter().position(|v| *v > 0.0)?;
+    let fitted = &values[first..];
+    let n = fitted.len();
     if n < 2 {
         return None;
     }
     let nf = n as f64;
     let mean_x = (nf - 1.0) / 2.0;
-    let mean_y = values.iter().sum::<f64>() / nf;
+    let mean_y = fitted.iter().sum::<f64>() / nf;
     let mut num = 0.0;
     let mut den = 0.0;
-    for (i, y) in values.iter().enumerate() {
+    for (i, y) in fitted.iter().enumerate() {
         let dx = i as f64 - mean_x;
         num += dx * (y - mean_y);
         den += dx * dx;
     }
     let slope = num / den;
     let start = mean_y - slope * mean_x;
-    Some((start, start + slope * (nf - 1.0)))
+    Some(TrendLine {
+        first,
+        last: values.len() - 1,
+        start,
+        end: start + slope * (nf - 1.0),
+    })
 }
 
 /// An SVG polyline path through `values` in a `width × height` box (higher is up).
@@ -239,11 +263,36 @@ mod tests {
 
     #[test]
     fn trend_fits_a_line() {
-        assert_eq!(trend(&[1.0, 2.0, 3.0]), Some((1.0, 3.0)));
-        assert_eq!(trend(&[5.0, 5.0]), Some((5.0, 5.0)));
-        assert_eq!(trend(&[4.0]), None);
-        let (a, b) = trend(&[0.0, 10.0, 0.0, 10.0]).unwrap();
-        assert!(a < b);
+        let line = |first, last, start, end| TrendLine {
+            first,
+            last,
+            start,
+            end,
+        };
+        assert_eq!(data_trend(&[1.0, 2.0, 3.0]), Some(line(0, 2, 1.0, 3.0)));
+        assert_eq!(data_trend(&[5.0, 5.0]), Some(line(0, 1, 5.0, 5.0)));
+        assert_eq!(data_trend(&[4.0]), None);
+        assert_eq!(data_trend(&[]), None);
+        let up = data_trend(&[1.0, 10.0, 0.0, 10.0]).unwrap();
+        assert!(up.start < up.end);
+    }
+
+    #[test]
+    fn trend_starts_at_the_first_bucket_with_data() {
+        // A fresh server: nothing for 50 buckets, then a steady 100 per bucket.
+        let mut values = vec![0.0; 50];
+        values.extend([100.0; 9]);
+        let t = data_trend(&values).unwrap();
+        assert_eq!((t.first, t.last), (50, 58));
+        // Flat data gives a flat line, not a ramp up from the empty start.
+        assert!((t.start - 100.0).abs() < 1e-9 && (t.end - 100.0).abs() < 1e-9);
+        // Empty buckets after the first data are quiet periods: they pull the line down.
+        let t = data_trend(&[0.0, 0.0, 100.0, 100.0, 0.0, 0.0]).unwrap();
+        assert_eq!((t.first, t.last), (2, 5));
+        assert!(t.end < t.start);
+        // No data at all, or only the newest bucket: no line.
+        assert_eq!(data_trend(&[0.0; 10]), None);
+        assert_eq!(data_trend(&[0.0, 0.0, 7.0]), None);
     }
 
     #[test]

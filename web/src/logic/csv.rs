@@ -93,7 +93,15 @@ pub fn series_csv(points: &[TokenPoint], resolution_seconds: u64) -> String {
 
 /// File name for a download: `finops-customers-15m-20261123T1015Z.csv`.
 pub fn file_name(what: &str, window: &str, at: protocol::Timestamp) -> String {
-    format!("finops-{what}-{window}-{}.csv", at.format("%Y%m%dT%H%MZ"))
+    use chrono::{Datelike, Timelike};
+    format!(
+        "finops-{what}-{window}-{:04}{:02}{:02}T{:02}{:02}Z.csv",
+        at.year(),
+        at.month(),
+        at.day(),
+        at.hour(),
+        at.minute()
+    )
 }
 
 #[cfg(test)]

@@ -38,10 +38,16 @@ pub fn needle_degrees(fraction: f64) -> f64 {
     -90.0 + 180.0 * fraction.clamp(0.0, 1.0)
 }
 
-/// Point on the dial's arc (centre `cx, cy`, radius `r`) at a fraction, for tick labels.
-pub fn arc_point(cx: f64, cy: f64, r: f64, fraction: f64) -> (f64, f64) {
-    let angle = std::f64::consts::PI * (1.0 - fraction.clamp(0.0, 1.0));
-    (cx + r * angle.cos(), cy - r * angle.sin())
+/// The dial's labels: the fractions 0, ½ and 1 of the scale and their points
+/// on the arc (centre `cx, cy`, radius `r`) — its left end, top and right end.
+/// At these three points the coordinates are exact without trigonometry,
+/// which would add 7 KB of wasm for them (docs/PERFORMANCE.md, "Browser").
+pub fn label_points(cx: f64, cy: f64, r: f64) -> [(f64, (f64, f64)); 3] {
+    [
+        (0.0, (cx - r, cy)),
+        (0.5, (cx, cy - r)),
+        (1.0, (cx + r, cy)),
+    ]
 }
 
 /// The half circle as an SVG path, drawn left to right.
@@ -93,10 +99,20 @@ mod tests {
         assert_eq!(needle_degrees(0.0), -90.0);
         assert_eq!(needle_degrees(0.5), 0.0);
         assert_eq!(needle_degrees(1.0), 90.0);
-        let (x, y) = arc_point(100.0, 100.0, 80.0, 0.0);
-        assert!((x - 20.0).abs() < 1e-9 && (y - 100.0).abs() < 1e-9);
-        let (x, y) = arc_point(100.0, 100.0, 80.0, 0.5);
-        assert!((x - 100.0).abs() < 1e-9 && (y - 20.0).abs() < 1e-9);
+        assert_eq!(
+            label_points(100.0, 100.0, 80.0),
+            [
+                (0.0, (20.0, 100.0)),
+                (0.5, (100.0, 20.0)),
+                (1.0, (180.0, 100.0))
+            ]
+        );
+        // The labels sit where the needle points at those fractions.
+        for (f, (x, y)) in label_points(100.0, 100.0, 80.0) {
+            let angle = needle_degrees(f).to_radians();
+            assert!((x - (100.0 + 80.0 * angle.sin())).abs() < 1e-9);
+            assert!((y - (100.0 - 80.0 * angle.cos())).abs() < 1e-9);
+        }
         assert_eq!(
             arc_path(100.0, 100.0, 80.0),
             "M 20.0 100.0 A 80.0 80.0 0 0 1 180.0 100.0"

@@ -1,6 +1,6 @@
 //! Window arithmetic: the range a view covers and the custom range picker's validation.
 
-use chrono::{FixedOffset, NaiveDateTime, TimeDelta, TimeZone};
+use chrono::{FixedOffset, NaiveDate, TimeDelta, TimeZone};
 use protocol::Timestamp;
 use protocol::validate::validate_range;
 
@@ -14,12 +14,35 @@ pub fn range_bounds(range: Range, now: Timestamp) -> (Timestamp, Timestamp) {
     }
 }
 
-/// Parses an `<input type="datetime-local">` value in the viewer's offset.
+/// Parses an `<input type="datetime-local">` value in the viewer's offset:
+/// `YYYY-MM-DDTHH:MM` or `YYYY-MM-DDTHH:MM:SS`, what the input produces.
+///
+/// Split by hand rather than with chrono's format-string parser, which costs
+/// 10 KB of wasm for these two fixed shapes (docs/PERFORMANCE.md, "Browser").
 pub fn parse_local(value: &str, offset: FixedOffset) -> Option<Timestamp> {
-    let value = value.trim();
-    let naive = NaiveDateTime::parse_from_str(value, "%Y-%m-%dT%H:%M")
-        .or_else(|_| NaiveDateTime::parse_from_str(value, "%Y-%m-%dT%H:%M:%S"))
-        .ok()?;
+    let (date, time) = value.trim().split_once('T')?;
+    let mut ymd = date.split('-');
+    let (year, month, day) = (ymd.next()?, ymd.next()?, ymd.next()?);
+    if ymd.next().is_some() || year.len() != 4 || month.len() != 2 || day.len() != 2 {
+        return None;
+    }
+    let mut hms = time.split(':');
+    let (hour, minute, second) = (hms.next()?, hms.next()?, hms.next().unwrap_or("00"));
+    if hms.next().is_some() || [hour, minute, second].iter().any(|f| f.len() != 2) {
+        return None;
+    }
+    let number = |f: &str| {
+        f.bytes()
+            .all(|b| b.is_ascii_digit())
+            .then(|| f.parse::<u32>().ok())
+            .flatten()
+    };
+    let year = i32::try_from(number(year)?).ok()?;
+    let naive = NaiveDate::from_ymd_opt(year, number(month)?, number(day)?)?.and_hms_opt(
+        number(hour)?,
+        number(minute)?,
+        number(second)?,
+    )?;
     offset
         .from_local_datetime(&naive)
         .single()
@@ -77,8 +100,27 @@ mod tests {
             parse_local("2026-11-23T10:30:15", cet),
             Some(ts("2026-11-23T09:30:15Z"))
         );
+        assert_eq!(
+            parse_local(" 2026-11-23T10:30 ", cet),
+            Some(ts("2026-11-23T09:30:00Z"))
+        );
         assert_eq!(parse_local("", cet), None);
         assert_eq!(parse_local("tomorrow", cet), None);
+        for bad in [
+            "2026-11-23",
+            "2026-11-23T10",
+            "2026-11-23T10:30:15:01",
+            "2026-11-23T1:30",
+            "2026-13-23T10:30",
+            "2026-02-30T10:30",
+            "2026-11-23T24:00",
+            "2026-11-23T10:+3",
+            "2026-11-23-01T10:30",
+            "26-11-23T10:30",
+            "+026-11-23T10:30",
+        ] {
+            assert_eq!(parse_local(bad, cet), None, "{bad}");
+        }
     }
 
     #[test]

@@ -22,6 +22,7 @@ use protocol::{ClientMessage, ServerMessage};
 use super::api::{self, ApiError};
 use super::{anomalies, browser, clock, frame, instrumentation};
 use crate::logic::connection::{LinkState, Transport};
+use crate::logic::socket_message;
 use crate::logic::store::Part;
 use crate::logic::transport_policy::{
     AfterSocketFailure, SOCKET_HEALTHY_AFTER, TransportPolicy, next_poll_delay,
@@ -336,7 +337,8 @@ async fn socket_session(
             Either::Left(Some(Err(_)) | None) => return SocketEnd::Failed { healthy: healthy() },
         };
         instrumentation::count(|c| c.socket_messages += 1);
-        let Ok(message) = serde_json::from_str::<ServerMessage>(&text) else {
+        let parsed = instrumentation::measured("finops:decode", || socket_message::decode(&text));
+        let Ok(message) = parsed else {
             // An unknown message type from a newer server is not fatal.
             continue;
         };

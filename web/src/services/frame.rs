@@ -75,6 +75,10 @@ async fn next_frame() {
 
 /// Applies what is queued, moves the rings to now and publishes a frame.
 pub fn flush(on_frame: bool) {
+    instrumentation::measured("finops:flush", || apply_and_publish(on_frame));
+}
+
+fn apply_and_publish(on_frame: bool) {
     let updates = BUFFER.with(|b| b.borrow_mut().drain());
     let now = clock::server_now();
     let gap = {
@@ -104,11 +108,14 @@ pub fn flush(on_frame: bool) {
 /// refreshes the title and the instrumentation (always).
 pub fn publish() {
     let visible = browser::is_visible();
+    let store = STORE.peek();
     if visible && !SETTINGS.peek().paused {
         *VIEW_FRAME.write() += 1;
         instrumentation::count(|c| c.view_frames += 1);
+        if store.fine.is_some() {
+            instrumentation::data_shown();
+        }
     }
-    let store = STORE.peek();
     let rate = store.fine.as_ref().and_then(|fine| {
         let end = protocol::time::align_floor(clock::server_now(), fine.resolution());
         rate_per_hour(fine, end, rate_span(fine.resolution()))

@@ -21,8 +21,15 @@
 //! | `transport` | `websocket`, `polling` or `none` |
 //! | `state` | the indicator's state: `streaming`, `polling`, `retrying`, … |
 //! | `visible` | whether the page was visible at the last flush |
+//! | `wasmMemoryBytes` | size of the app's WebAssembly memory (it only grows) |
+//!
+//! Two Performance API entries help benchmarks: a `finops:first-data` mark
+//! once the first frame showing the loaded data has been painted, and — only
+//! when the page sets `window.__finopsMeasure = true` before the app starts —
+//! `finops:decode` measures (a WebSocket message parsed and queued) and
+//! `finops:flush` measures (queued updates applied and published).
 
-use std::cell::RefCell;
+use std::cell::{Cell, RefCell};
 
 use wasm_bindgen::JsValue;
 
@@ -42,6 +49,56 @@ pub struct Counters {
 
 thread_local! {
     pub static COUNTERS: RefCell<Counters> = RefCell::new(Counters::default());
+    static MEASURING: Cell<bool> = const { Cell::new(false) };
+    static FIRST_DATA_MARKED: Cell<bool> = const { Cell::new(false) };
+}
+
+/// Reads the opt-in flag for `performance.measure` entries, once at start.
+pub fn init() {
+    #[cfg(target_arch = "wasm32")]
+    {
+        let flag = web_sys::window()
+            .and_then(|w| js_sys::Reflect::get(&w, &JsValue::from_str("__finopsMeasure")).ok())
+            .is_some_and(|v| v.is_truthy());
+        MEASURING.with(|m| m.set(flag));
+    }
+}
+
+/// Runs `f`, recorded as the `performance.measure` entry `name` when measuring.
+pub fn measured<T>(name: &str, f: impl FnOnce() -> T) -> T {
+    if !MEASURING.with(Cell::get) {
+        return f();
+    }
+    let performance = web_sys::window().and_then(|w| w.performance());
+    let start = format!("{name}:start");
+    if let Some(p) = &performance {
+        let _ = p.mark(&start);
+    }
+    let out = f();
+    if let Some(p) = &performance {
+        let _ = p.measure_with_start_mark(name, &start);
+    }
+    out
+}
+
+/// Called on every published frame that shows loaded data: the first time,
+/// marks `finops:first-data` once that frame has been painted (the task after
+/// the next animation frame, when style, layout and paint are done).
+pub fn data_shown() {
+    let first = !FIRST_DATA_MARKED.with(|m| m.replace(true));
+    #[cfg(target_arch = "wasm32")]
+    if first {
+        super::browser::on_next_frame(|| {
+            gloo_timers::callback::Timeout::new(0, || {
+                if let Some(p) = web_sys::window().and_then(|w| w.performance()) {
+                    let _ = p.mark("finops:first-data");
+                }
+            })
+            .forget();
+        });
+    }
+    #[cfg(not(target_arch = "wasm32"))]
+    let _ = first;
 }
 
 pub fn count(f: impl FnOnce(&mut Counters)) {
@@ -57,6 +114,7 @@ pub fn panel_rendered() {
 pub fn publish(store: &crate::logic::store::Counters, transport: &str, state: &str, visible: bool) {
     #[cfg(target_arch = "wasm32")]
     {
+        use wasm_bindgen::JsCast;
         let Some(window) = web_sys::window() else {
             return;
         };
@@ -92,6 +150,12 @@ pub fn publish(store: &crate::logic::store::Counters, transport: &str, state: &s
         set("transport", JsValue::from_str(transport));
         set("state", JsValue::from_str(state));
         set("visible", JsValue::from_bool(visible));
+        let memory: js_sys::WebAssembly::Memory = wasm_bindgen::memory().unchecked_into();
+        let bytes = memory
+            .buffer()
+            .dyn_into::<js_sys::ArrayBuffer>()
+            .map_or(0, |b| u64::from(b.byte_length()));
+        set("wasmMemoryBytes", num(bytes));
     }
     #[cfg(not(target_arch = "wasm32"))]
     let _ = (store, transport, state, visible, JsValue::NULL);
