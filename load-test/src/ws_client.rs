@@ -106,7 +106,7 @@ pub async fn run(
                 cursor = Some(d.cursor);
                 continue;
             }
-            let Ok(message) = serde_json::from_str::<ServerMessage>(text.as_str()) else {
+            let Ok(message) = ServerMessage::from_json(text.as_str()) else {
                 continue;
             };
             match message {

@@ -19,6 +19,7 @@ pub mod stats;
 pub mod time;
 pub mod validate;
 pub mod ws;
+mod ws_decode;
 
 pub use anomaly::{
     AnomaliesResponse, Anomaly, AnomalyActionRequest, AnomalyMetric, AnomalyStatus, Cause,

@@ -181,11 +181,11 @@ impl AnomalyBook {
 }
 
 #[cfg(test)]
-pub(crate) mod tests {
+mod tests {
     use super::*;
     use protocol::{AnomalyMetric, Cause, EntityKind, EntityRef, Severity};
 
-    pub(crate) fn anomaly(id: &str, started: &str) -> Anomaly {
+    fn anomaly(id: &str, started: &str) -> Anomaly {
         Anomaly {
             id: id.into(),
             entity: EntityRef {

@@ -14,7 +14,6 @@ pub mod playback;
 pub mod ranking;
 pub mod series;
 pub mod settings;
-pub mod socket_message;
 pub mod store;
 pub mod transport_policy;
 pub mod views;

@@ -22,7 +22,6 @@ use protocol::{ClientMessage, ServerMessage};
 use super::api::{self, ApiError};
 use super::{anomalies, browser, clock, frame, instrumentation};
 use crate::logic::connection::{LinkState, Transport};
-use crate::logic::socket_message;
 use crate::logic::store::Part;
 use crate::logic::transport_policy::{
     AfterSocketFailure, SOCKET_HEALTHY_AFTER, TransportPolicy, next_poll_delay,
@@ -337,7 +336,7 @@ async fn socket_session(
             Either::Left(Some(Err(_)) | None) => return SocketEnd::Failed { healthy: healthy() },
         };
         instrumentation::count(|c| c.socket_messages += 1);
-        let parsed = instrumentation::measured("finops:decode", || socket_message::decode(&text));
+        let parsed = instrumentation::measured("finops:decode", || ServerMessage::from_json(&text));
         let Ok(message) = parsed else {
             // An unknown message type from a newer server is not fatal.
             continue;
