@@ -237,6 +237,10 @@ fn anomaly_item_shows_context_and_actions() {
         open.contains("$512.00/h") && open.contains("vs $100.00/h expected (×5.1)"),
         "{open}"
     );
+    assert!(
+        !open.contains("peak"),
+        "a peak within 5% of the current value says nothing new"
+    );
     assert!(open.contains("82% of the +$412/h"));
     assert!(open.contains("acme-17 · Claude Opus 4") && open.contains("82% of excess"));
     assert!(open.contains(r#"class="sparkline""#));
@@ -252,9 +256,22 @@ fn anomaly_item_shows_context_and_actions() {
     assert!(acked.contains(">Acknowledged<") && acked.contains(">Reopen<"));
     assert!(!acked.contains(">Acknowledge<"));
 
+    let falling = Anomaly {
+        observed: 180.0,
+        ..anomaly.clone()
+    };
+    let falling = dioxus::ssr::render_element(rsx! {
+        AnomalyItem { anomaly: falling, status: AnomalyStatus::Open, offset: utc() }
+    });
+    assert!(
+        falling.contains("· peak $530.00/h"),
+        "the peak the cause refers to: {falling}"
+    );
+
     let wall = dioxus::ssr::render_element(rsx! {
         AnomalyItem { anomaly, status: AnomalyStatus::Open, offset: utc(), readonly: true }
     });
+
     assert!(!wall.contains("<button"));
     assert!(wall.contains("anomaly-cause shown"));
 }

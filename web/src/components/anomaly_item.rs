@@ -53,6 +53,9 @@ pub fn AnomalyItem(
     } else {
         String::new()
     };
+    // The cause is frozen at the peak, so once the rate falls back the peak
+    // is what the cause's dollars refer to.
+    let peak = (a.peak > a.observed * 1.05).then(|| format!(" · peak {}", value(a.metric, a.peak)));
     let observed: Vec<f64> = a.trend.iter().map(|p| p.observed).collect();
     let expected: Vec<f64> = a.trend.iter().map(|p| p.expected).collect();
     let id = a.id.clone();
@@ -79,6 +82,10 @@ pub fn AnomalyItem(
                 p { class: "anomaly-values",
                     strong { "{value(a.metric, a.observed)}" }
                     " vs {value(a.metric, a.expected)} expected{ratio}"
+                    if let Some(peak) = peak {
+                        span { class: "anomaly-peak", "{peak}" }
+                    }
+
                 }
                 Sparkline {
                     observed,
