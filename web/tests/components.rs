@@ -62,6 +62,15 @@ fn gauge_shows_rate_change_and_an_adaptive_scale() {
     });
     assert!(early.contains("no data from 5 min ago yet"));
     assert!(early.contains(r#"aria-valuemax="5""#), "{early}");
+
+    let from_nothing = dioxus::ssr::render_element(rsx! {
+        GaugeDial { view: GaugeView { rate: 3.0, rate_5m_ago: Some(0.0), peak: 0.0, span: Duration::from_secs(60) } }
+    });
+    assert!(
+        from_nothing.contains("no spend 5 min ago"),
+        "{from_nothing}"
+    );
+    assert!(!from_nothing.contains("new vs"), "{from_nothing}");
 }
 
 fn points(n: usize) -> Vec<TokenPoint> {

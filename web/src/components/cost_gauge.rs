@@ -45,6 +45,11 @@ pub fn GaugeDial(view: GaugeView) -> Element {
         .map(|(t, (x, y))| (x, y, usd_axis(max * t)))
         .collect();
     let (delta_text, trend) = match view.rate_5m_ago {
+        // "new vs 5 min ago ($0.00/h)" read as a glitch; say it plainly.
+        Some(before) if before.abs() < 1e-9 => (
+            "no spend 5 min ago".to_string(),
+            if view.rate > 0.0 { "up" } else { "flat" },
+        ),
         Some(before) => {
             let trend = if view.rate > before * 1.005 {
                 "up"
