@@ -199,10 +199,20 @@ async fn measure(b: &Browser, backend: &Backend, phase: Option<&Phase>) -> Figur
 
     let run = phase.map_or(Duration::from_secs(30), |p| p.run);
     let mut last_report = Instant::now();
+    // What the instruments record is moved out of the page every minute, so
+    // the page's heap holds the app's data, not the benchmark's.
+    let mut work = Vec::new();
+    let mut decode = Vec::new();
+    let mut flush = Vec::new();
     while start.elapsed() < run {
         tokio::time::sleep(Duration::from_secs(1)).await;
         if last_report.elapsed() >= Duration::from_secs(60) {
             last_report = Instant::now();
+            work.extend(stop_recording(b).await);
+            start_recording(b).await;
+            decode.extend(measures_since(b, "finops:decode", since).await);
+            flush.extend(measures_since(b, "finops:flush", since).await);
+            clear_measures(b).await;
             let heap = b.cdp("Runtime.getHeapUsage", json!({})).await;
             eprintln!(
                 "  {:>4.0} s: JS heap {:.2} MB (before GC), wasm memory {:.2} MB",
@@ -213,7 +223,7 @@ async fn measure(b: &Browser, backend: &Backend, phase: Option<&Phase>) -> Figur
         }
     }
     let elapsed = start.elapsed().as_secs_f64();
-    let work = stop_recording(b).await;
+    work.extend(stop_recording(b).await);
     if let Some(dir) = profile_dir {
         let profile = b.cdp("Profiler.stop", json!({})).await;
         let name = phase.map_or("idle".to_string(), |p| format!("{}-per-s", p.rate));
@@ -242,8 +252,8 @@ async fn measure(b: &Browser, backend: &Backend, phase: Option<&Phase>) -> Figur
         .zip(busy_before)
         .map(|(a, b)| (a - b) / elapsed)
         .collect();
-    let decode = measures_since(b, "finops:decode", since).await;
-    let flush = measures_since(b, "finops:flush", since).await;
+    decode.extend(measures_since(b, "finops:decode", since).await);
+    flush.extend(measures_since(b, "finops:flush", since).await);
     f.frames = work.len();
     f.frame_work = work.iter().map(|w| w.1).collect();
     f.frame_with_decode = work_per_frame(&work, &decode);
