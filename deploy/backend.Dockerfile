@@ -7,13 +7,16 @@ FROM rust:1.95-slim-bookworm AS build
 WORKDIR /src
 COPY . .
 # Cache mounts keep the registry and compiled dependencies between builds,
-# so a code change rebuilds only the workspace crates.
+# so a code change rebuilds only the workspace crates. The release profile
+# keeps line tables for profiling; the image does not need them (76 → 10 MB).
 RUN --mount=type=cache,target=/usr/local/cargo/registry \
     --mount=type=cache,target=/usr/local/cargo/git \
     --mount=type=cache,target=/src/target \
     bash deploy/build-backend.sh \
  && mkdir -p /out \
- && cp target/release/backend target/release/load-test /out/
+ && cp target/release/backend target/release/load-test /out/ \
+ && strip /out/backend /out/load-test
+
 
 # distroless/cc: glibc and libgcc only, no shell; "nonroot" runs as uid 65532.
 FROM gcr.io/distroless/cc-debian12:nonroot AS backend

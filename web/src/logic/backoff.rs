@@ -1,4 +1,4 @@
-//! Exponential backoff with full jitter and a cap, for reconnects and failed polls.
+//! Exponential backoff with jitter (the upper half of each step) and a cap, for reconnects and failed polls.
 
 use std::time::Duration;
 
