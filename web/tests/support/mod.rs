@@ -134,19 +134,33 @@ impl Drop for Backend {
 /// A blocking GET on loopback; `None` when the server does not answer 200.
 pub fn http_get(port: u16, path: &str) -> Option<String> {
     let url = format!("http://127.0.0.1:{port}{path}");
-    // Its own thread and runtime, so it also works from inside the tests' async blocks.
+    send_blocking(move |client| client.get(url).timeout(Duration::from_secs(5)))
+}
+
+/// A blocking JSON POST on loopback; `None` when the server does not answer 200.
+pub fn http_post_json(port: u16, path: &str, body: String) -> Option<String> {
+    let url = format!("http://127.0.0.1:{port}{path}");
+    send_blocking(move |client| {
+        client
+            .post(url)
+            .header("content-type", "application/json")
+            .body(body)
+            .timeout(Duration::from_secs(10))
+    })
+}
+
+/// Sends a request and returns the body of a 2xx answer. Its own thread and
+/// runtime, so it also works from inside the tests' async blocks.
+fn send_blocking(
+    request: impl FnOnce(reqwest::Client) -> reqwest::RequestBuilder + Send + 'static,
+) -> Option<String> {
     std::thread::spawn(move || {
         let rt = tokio::runtime::Builder::new_current_thread()
             .enable_all()
             .build()
             .ok()?;
         rt.block_on(async {
-            let response = reqwest::Client::new()
-                .get(url)
-                .timeout(Duration::from_secs(5))
-                .send()
-                .await
-                .ok()?;
+            let response = request(reqwest::Client::new()).send().await.ok()?;
             if !response.status().is_success() {
                 return None;
             }
@@ -383,32 +397,4 @@ pub fn runtime() -> tokio::runtime::Runtime {
         .enable_all()
         .build()
         .expect("a tokio runtime")
-}
-
-/// A blocking JSON POST on loopback; `None` when the server does not answer 200.
-pub fn http_post_json(port: u16, path: &str, body: String) -> Option<String> {
-    let url = format!("http://127.0.0.1:{port}{path}");
-    std::thread::spawn(move || {
-        let rt = tokio::runtime::Builder::new_current_thread()
-            .enable_all()
-            .build()
-            .ok()?;
-        rt.block_on(async {
-            let response = reqwest::Client::new()
-                .post(url)
-                .header("content-type", "application/json")
-                .body(body)
-                .timeout(Duration::from_secs(10))
-                .send()
-                .await
-                .ok()?;
-            if !response.status().is_success() {
-                return None;
-            }
-            response.text().await.ok()
-        })
-    })
-    .join()
-    .ok()
-    .flatten()
 }
