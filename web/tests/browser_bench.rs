@@ -11,7 +11,9 @@
 //!
 //! The default run takes about four minutes: an idle baseline, then 100 and
 //! 1,000 reports/s for 60 s each. `FINOPS_BENCH_LONG=1` adds ten minutes at
-//! 100 reports/s for heap flatness; `FINOPS_BENCH_SECS=<n>` shortens the two
+//! 100 reports/s (frame work and long tasks over time; the page's heap under
+//! chromedriver grows whatever the page does, so `browser_heap.rs` measures
+//! the app's heap without it); `FINOPS_BENCH_SECS=<n>` shortens the two
 //! loaded phases for quick comparisons; `FINOPS_BENCH_REDUCED_MOTION=1`
 //! emulates `prefers-reduced-motion` (the stylesheet then has no transitions);
 //! `FINOPS_BENCH_CSS='<rules>'` adds CSS to the page (to try a style change

@@ -190,7 +190,7 @@ pub struct Browser {
     profile: PathBuf,
 }
 
-const CHROMIUM_FLAGS: [&str; 10] = [
+pub const CHROMIUM_FLAGS: [&str; 10] = [
     "--headless",
     "--no-sandbox",
     "--disable-gpu",
@@ -212,14 +212,10 @@ impl Browser {
             .stderr(Stdio::null())
             .spawn()
             .unwrap_or_else(|e| panic!("could not start chromedriver (is it installed?): {e}"));
-        let profile =
-            std::env::temp_dir().join(format!("finops-chromium-{port}-{}", std::process::id()));
+        let profile = chromium_profile(port);
         let mut args: Vec<String> = CHROMIUM_FLAGS.iter().map(|s| s.to_string()).collect();
         args.push(format!("--user-data-dir={}", profile.display()));
-        let binary = ["/usr/bin/chromium", "/usr/bin/chromium-browser"]
-            .into_iter()
-            .find(|p| Path::new(p).exists())
-            .expect("Chromium is not installed at /usr/bin/chromium");
+        let binary = chromium_binary();
         let caps = json!({"goog:chromeOptions": {"binary": binary, "args": args}});
         let caps = caps.as_object().cloned().unwrap_or_default();
         let start = Instant::now();
@@ -338,17 +334,35 @@ impl Drop for Browser {
     fn drop(&mut self) {
         let _ = self.driver.kill();
         let _ = self.driver.wait();
-        let marker = format!("--user-data-dir={}", self.profile.display());
-        if let Ok(entries) = std::fs::read_dir("/proc") {
-            for entry in entries.flatten() {
-                let cmdline = std::fs::read(entry.path().join("cmdline")).unwrap_or_default();
-                if String::from_utf8_lossy(&cmdline).contains(&marker) {
-                    let _ = Command::new("kill").arg(entry.file_name()).status();
-                }
+        stop_chromium(&self.profile);
+    }
+}
+
+/// The Chromium binary the tests drive.
+pub fn chromium_binary() -> &'static str {
+    ["/usr/bin/chromium", "/usr/bin/chromium-browser"]
+        .into_iter()
+        .find(|p| Path::new(p).exists())
+        .expect("Chromium is not installed at /usr/bin/chromium")
+}
+
+/// A fresh profile directory for one Chromium, unique to this test process.
+pub fn chromium_profile(port: u16) -> PathBuf {
+    std::env::temp_dir().join(format!("finops-chromium-{port}-{}", std::process::id()))
+}
+
+/// Stops the Chromium processes of one profile (found by their command line) and removes it.
+pub fn stop_chromium(profile: &Path) {
+    let marker = format!("--user-data-dir={}", profile.display());
+    if let Ok(entries) = std::fs::read_dir("/proc") {
+        for entry in entries.flatten() {
+            let cmdline = std::fs::read(entry.path().join("cmdline")).unwrap_or_default();
+            if String::from_utf8_lossy(&cmdline).contains(&marker) {
+                let _ = Command::new("kill").arg(entry.file_name()).status();
             }
         }
-        let _ = std::fs::remove_dir_all(&self.profile);
     }
+    let _ = std::fs::remove_dir_all(profile);
 }
 
 #[derive(Debug)]
