@@ -128,12 +128,19 @@ const BLOCK_SOCKET: &str = r#"
 })();
 "#;
 
-async fn block_socket(b: &Browser) {
+/// Opens `url` with WebSockets blocked and waits until the page shows data by polling.
+async fn open_without_socket(b: &Browser, url: &str) {
     b.cdp("Page.enable", json!({})).await;
     b.cdp(
         "Page.addScriptToEvaluateOnNewDocument",
         json!({"source": BLOCK_SOCKET}),
     )
+    .await;
+    b.client.goto(url).await.expect("page loads");
+    wait_for_data(b).await;
+    b.wait_for(Duration::from_secs(20), "polling to take over", || async {
+        b.attr(".link", "data-state").await == "polling"
+    })
     .await;
 }
 
@@ -144,13 +151,7 @@ fn blocked_socket_falls_back_to_polling() {
     let backend = Backend::start();
     runtime().block_on(async {
         let b = Browser::start().await;
-        block_socket(&b).await;
-        b.client.goto(&backend.url("/")).await.expect("page loads");
-        wait_for_data(&b).await;
-        b.wait_for(Duration::from_secs(20), "polling to take over", || async {
-            b.attr(".link", "data-state").await == "polling"
-        })
-        .await;
+        open_without_socket(&b, &backend.url("/")).await;
         assert_eq!(b.attr(".link", "data-transport").await, "polling");
         assert_eq!(b.counter("socketOpens").await, 0.0);
         let seq = b.counter("lastSeq").await;
@@ -170,13 +171,7 @@ fn changing_the_interval_changes_the_request_rate() {
     let backend = Backend::start();
     runtime().block_on(async {
         let b = Browser::start().await;
-        block_socket(&b).await;
-        b.client.goto(&backend.url("/?interval=1")).await.expect("page loads");
-        wait_for_data(&b).await;
-        b.wait_for(Duration::from_secs(20), "polling", || async {
-            b.attr(".link", "data-state").await == "polling"
-        })
-        .await;
+        open_without_socket(&b, &backend.url("/?interval=1")).await;
         let measure = |secs: u64| {
             let b = &b;
             async move {

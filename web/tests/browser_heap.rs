@@ -158,7 +158,7 @@ fn page_heap_over_a_long_run() {
     let url = chromium.page_socket_url();
     let run = run_length();
 
-    let (first, last, samples) = runtime().block_on(async {
+    let samples = runtime().block_on(async {
         let (socket, _) = tokio_tungstenite::connect_async(url.as_str())
             .await
             .expect("the page's DevTools socket");
@@ -191,16 +191,16 @@ fn page_heap_over_a_long_run() {
             "reports applied in the page so far: {}",
             applied["result"]["value"]
         );
-        (first, *samples.last().unwrap_or(&first), samples)
+        samples
     });
     let totals = ingest.stop();
+    let (first, last) = (samples[0], samples[samples.len() - 1]);
     let min = samples.iter().copied().fold(f64::INFINITY, f64::min);
     let max = samples.iter().copied().fold(0.0, f64::max);
     eprintln!(
-        "\nJS heap after GC over {:.0} min at 100 reports/s ({} accepted): {first:.3} → {last:.3} MB ({:+.1} %; range {min:.3}–{max:.3} MB; target ±10 %)",
+        "\nJS heap after GC over {:.1} min at 100 reports/s ({} accepted): {first:.3} → {last:.3} MB ({:+.1} %; range {min:.3}–{max:.3} MB; target ±10 %)",
         run.as_secs_f64() / 60.0,
         totals.accepted,
         (last - first) / first * 100.0
     );
-    drop(chromium);
 }
