@@ -82,6 +82,7 @@ mod tests {
         let sealed_at: DateTime<Utc> = "2026-11-23T10:00:00.250Z".parse().unwrap();
         let message = ServerMessage::Delta {
             cursor: 1795466262995943,
+            after: 1795466262995940,
             sealed_at,
             updates: vec![
                 update(1, "lt-t1", 7),

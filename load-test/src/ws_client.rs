@@ -127,6 +127,7 @@ pub async fn run(
                     cursor: to,
                     sealed_at,
                     updates,
+                    ..
                 } => {
                     record(
                         &mut lat.delivery,

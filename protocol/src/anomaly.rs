@@ -27,6 +27,18 @@ pub struct EntityRef {
     pub tenant_id: Option<String>,
 }
 
+impl EntityRef {
+    /// The one tenant this entity belongs to; `None` for a model, whose
+    /// anomaly spans tenants.
+    pub fn tenant(&self) -> Option<&str> {
+        match self.kind {
+            EntityKind::Tenant => Some(&self.id),
+            EntityKind::Customer => self.tenant_id.as_deref(),
+            EntityKind::Model => None,
+        }
+    }
+}
+
 /// The measure that left its baseline.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
@@ -64,6 +76,107 @@ pub enum AnomalyStatus {
     Open,
     Acknowledged,
     Dismissed,
+}
+
+impl AnomalyStatus {
+    pub const ALL: [AnomalyStatus; 3] = [
+        AnomalyStatus::Open,
+        AnomalyStatus::Acknowledged,
+        AnomalyStatus::Dismissed,
+    ];
+
+    /// The word on the wire (`open`, `acknowledged`, `dismissed`).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            AnomalyStatus::Open => "open",
+            AnomalyStatus::Acknowledged => "acknowledged",
+            AnomalyStatus::Dismissed => "dismissed",
+        }
+    }
+}
+
+/// What people do to an anomaly: the last segment of
+/// `POST /api/anomalies/{id}/{action}`, and the status it leads to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum AnomalyAction {
+    /// `ack`: someone is on it.
+    Acknowledge,
+    /// `dismiss`: not a problem.
+    Dismiss,
+    /// `reopen`: back to open.
+    Reopen,
+}
+
+impl AnomalyAction {
+    pub const ALL: [AnomalyAction; 3] = [
+        AnomalyAction::Acknowledge,
+        AnomalyAction::Dismiss,
+        AnomalyAction::Reopen,
+    ];
+
+    /// The path word: `ack`, `dismiss` or `reopen`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            AnomalyAction::Acknowledge => "ack",
+            AnomalyAction::Dismiss => "dismiss",
+            AnomalyAction::Reopen => "reopen",
+        }
+    }
+
+    /// The status the anomaly has after this action.
+    pub fn status(self) -> AnomalyStatus {
+        match self {
+            AnomalyAction::Acknowledge => AnomalyStatus::Acknowledged,
+            AnomalyAction::Dismiss => AnomalyStatus::Dismissed,
+            AnomalyAction::Reopen => AnomalyStatus::Open,
+        }
+    }
+
+    /// The action that leads to `status`.
+    pub fn to_reach(status: AnomalyStatus) -> AnomalyAction {
+        match status {
+            AnomalyStatus::Acknowledged => AnomalyAction::Acknowledge,
+            AnomalyStatus::Dismissed => AnomalyAction::Dismiss,
+            AnomalyStatus::Open => AnomalyAction::Reopen,
+        }
+    }
+}
+
+/// `GET /api/anomalies?status=`: one status, or `all`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+pub enum StatusFilter {
+    #[default]
+    All,
+    Only(AnomalyStatus),
+}
+
+impl StatusFilter {
+    /// The words `status=` accepts.
+    pub const WORDS: [&'static str; 4] = ["open", "acknowledged", "dismissed", "all"];
+
+    pub fn parse(text: &str) -> Option<StatusFilter> {
+        match text.trim() {
+            "all" => Some(StatusFilter::All),
+            word => AnomalyStatus::ALL
+                .into_iter()
+                .find(|s| s.as_str() == word)
+                .map(StatusFilter::Only),
+        }
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            StatusFilter::All => "all",
+            StatusFilter::Only(status) => status.as_str(),
+        }
+    }
+
+    pub fn admits(self, status: AnomalyStatus) -> bool {
+        match self {
+            StatusFilter::All => true,
+            StatusFilter::Only(wanted) => wanted == status,
+        }
+    }
 }
 
 /// One point of the anomaly's trend line.
@@ -295,6 +408,28 @@ pub(crate) mod tests {
         };
         let value = serde_json::to_value(&list).unwrap();
         assert_eq!(value["anomalies"][0]["id"], "anm-000017");
+    }
+
+    #[test]
+    fn actions_statuses_and_filters_are_one_vocabulary() {
+        for action in AnomalyAction::ALL {
+            assert_eq!(AnomalyAction::to_reach(action.status()), action);
+        }
+        assert_eq!(AnomalyAction::Acknowledge.as_str(), "ack");
+        for word in StatusFilter::WORDS {
+            assert_eq!(StatusFilter::parse(word).unwrap().as_str(), word);
+        }
+        for status in AnomalyStatus::ALL {
+            let wire = serde_json::to_value(status).unwrap();
+            assert_eq!(wire, status.as_str());
+        }
+        assert_eq!(
+            StatusFilter::parse(" open "),
+            Some(StatusFilter::Only(AnomalyStatus::Open))
+        );
+        assert_eq!(StatusFilter::parse("closed"), None);
+        assert!(StatusFilter::All.admits(AnomalyStatus::Dismissed));
+        assert!(!StatusFilter::Only(AnomalyStatus::Open).admits(AnomalyStatus::Dismissed));
     }
 
     #[test]

@@ -15,12 +15,19 @@ pub enum ErrorCode {
     InvalidBody,
     /// 401: a bearer token is required and was missing or wrong.
     Unauthorized,
+    /// 403: the token is valid but its role or tenants do not allow this, or
+    /// the request came from a web page of another origin.
+    Forbidden,
     /// 404: no such resource.
     NotFound,
+    /// 405: the path exists but not with this method; `Allow` lists those it has.
+    MethodNotAllowed,
     /// 410: the cursor is older than the update log keeps; reload a snapshot.
     CursorExpired,
     /// 413: the request body is larger than the server accepts.
     PayloadTooLarge,
+    /// 415: the body is not of a content type this endpoint accepts.
+    UnsupportedMediaType,
     /// 503: the server is shutting down or overloaded.
     Unavailable,
     /// 500: a bug; the message says what failed.
@@ -36,9 +43,12 @@ impl ErrorCode {
         match self {
             ErrorCode::InvalidParameter | ErrorCode::InvalidBody => 400,
             ErrorCode::Unauthorized => 401,
+            ErrorCode::Forbidden => 403,
             ErrorCode::NotFound => 404,
+            ErrorCode::MethodNotAllowed => 405,
             ErrorCode::CursorExpired => 410,
             ErrorCode::PayloadTooLarge => 413,
+            ErrorCode::UnsupportedMediaType => 415,
             ErrorCode::Unavailable => 503,
             ErrorCode::Internal | ErrorCode::Unknown => 500,
         }
@@ -146,7 +156,10 @@ mod tests {
         assert_eq!(ErrorCode::InvalidParameter.status(), 400);
         assert_eq!(ErrorCode::InvalidBody.status(), 400);
         assert_eq!(ErrorCode::Unauthorized.status(), 401);
+        assert_eq!(ErrorCode::Forbidden.status(), 403);
         assert_eq!(ErrorCode::NotFound.status(), 404);
+        assert_eq!(ErrorCode::MethodNotAllowed.status(), 405);
+        assert_eq!(ErrorCode::UnsupportedMediaType.status(), 415);
         assert_eq!(ErrorCode::CursorExpired.status(), 410);
         assert_eq!(ErrorCode::PayloadTooLarge.status(), 413);
         assert_eq!(ErrorCode::Unavailable.status(), 503);

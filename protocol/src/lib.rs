@@ -15,6 +15,7 @@ pub mod history;
 pub mod limits;
 pub mod metric;
 pub mod models;
+pub mod paths;
 pub mod stats;
 pub mod time;
 pub mod validate;
@@ -22,8 +23,8 @@ pub mod ws;
 mod ws_decode;
 
 pub use anomaly::{
-    AnomaliesResponse, Anomaly, AnomalyActionRequest, AnomalyMetric, AnomalyStatus, Cause,
-    Contributor, EntityKind, EntityRef, Severity, TrendPoint,
+    AnomaliesResponse, Anomaly, AnomalyAction, AnomalyActionRequest, AnomalyMetric, AnomalyStatus,
+    Cause, Contributor, EntityKind, EntityRef, Severity, StatusFilter, TrendPoint,
 };
 pub use error::{ApiErrorDetail, ErrorCode, ErrorResponse, FieldError};
 pub use feed::{IngestRequest, IngestResponse, MetricsResponse};

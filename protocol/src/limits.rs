@@ -36,6 +36,10 @@ pub const HISTORY_CUSTOMERS_DEFAULT: usize = 25;
 /// History buckets: largest `customers` accepted.
 pub const HISTORY_CUSTOMERS_MAX: usize = 1_000;
 
+/// Largest count (calls, tokens) accepted in one report: 2^53 − 1, the
+/// largest integer a JavaScript client holds exactly.
+pub const MAX_SAFE_COUNT: u64 = (1 << 53) - 1;
+
 /// Longest identifier (tenant, customer, model) accepted on ingest.
 pub const MAX_ID_LEN: usize = 128;
 

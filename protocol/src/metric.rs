@@ -59,17 +59,20 @@ pub struct Metrics {
 
 impl Metrics {
     /// Adds `other` into `self`, keeping the latency a call-weighted mean.
+    /// Counts saturate instead of wrapping.
     pub fn merge(&mut self, other: &Metrics) {
-        let calls = self.total_calls + other.total_calls;
-        if calls > 0 {
+        let calls = self.total_calls.saturating_add(other.total_calls);
+        // Weighted by the true call counts, so a saturated sum keeps a true mean.
+        let weight = self.total_calls as f64 + other.total_calls as f64;
+        if weight > 0.0 {
             self.avg_latency_ms = (self.avg_latency_ms * self.total_calls as f64
                 + other.avg_latency_ms * other.total_calls as f64)
-                / calls as f64;
+                / weight;
         }
         self.total_calls = calls;
-        self.total_tokens += other.total_tokens;
-        self.input_tokens += other.input_tokens;
-        self.output_tokens += other.output_tokens;
+        self.total_tokens = self.total_tokens.saturating_add(other.total_tokens);
+        self.input_tokens = self.input_tokens.saturating_add(other.input_tokens);
+        self.output_tokens = self.output_tokens.saturating_add(other.output_tokens);
         self.total_cost += other.total_cost;
     }
 
@@ -175,6 +178,23 @@ mod tests {
         assert!((a.total_cost - 3.0).abs() < 1e-12);
         assert!((a.avg_latency_ms - 400.0).abs() < 1e-9);
         assert!((a.tokens_per_call() - 10.0).abs() < 1e-12);
+    }
+
+    #[test]
+    fn merge_saturates_at_the_top() {
+        let big = Metrics {
+            total_calls: u64::MAX - 1,
+            total_tokens: u64::MAX,
+            input_tokens: u64::MAX,
+            output_tokens: 0,
+            total_cost: 1.0,
+            avg_latency_ms: 10.0,
+        };
+        let mut a = big;
+        a.merge(&big);
+        assert_eq!(a.total_calls, u64::MAX);
+        assert_eq!(a.total_tokens, u64::MAX);
+        assert!(a.avg_latency_ms.is_finite() && a.avg_latency_ms <= 10.0 + 1e-9);
     }
 
     #[test]

@@ -5,7 +5,8 @@ use chrono::Duration as ChronoDuration;
 
 use crate::error::FieldError;
 use crate::limits::{
-    MAX_CLOCK_SKEW, MAX_ID_LEN, MAX_REASON_LEN, RETENTION, RETENTION_SLACK, TICK_OPTIONS_MS,
+    MAX_CLOCK_SKEW, MAX_ID_LEN, MAX_REASON_LEN, MAX_SAFE_COUNT, RETENTION, RETENTION_SLACK,
+    TICK_OPTIONS_MS,
 };
 use crate::metric::MetricUpdate;
 use crate::time::Timestamp;
@@ -17,6 +18,24 @@ fn chrono(d: std::time::Duration) -> ChronoDuration {
 /// Oldest instant history can be asked for at `now`.
 pub fn retention_start(now: Timestamp) -> Timestamp {
     now - chrono(RETENTION)
+}
+
+/// Characters that change how the text around them is shown without being
+/// seen themselves: bidirectional overrides and isolates (U+202E makes
+/// `acme-71` render as `17-emca`), line and paragraph separators, and the
+/// byte-order mark. Refused in anything the dashboard displays.
+pub fn is_invisible_control(c: char) -> bool {
+    matches!(
+        c,
+        '\u{061C}'
+            | '\u{200E}'
+            | '\u{200F}'
+            | '\u{202A}'..='\u{202E}'
+            | '\u{2066}'..='\u{2069}'
+            | '\u{2028}'
+            | '\u{2029}'
+            | '\u{FEFF}'
+    )
 }
 
 /// Checks an identifier: 1–128 characters, no control characters.
@@ -34,6 +53,23 @@ pub fn validate_id(field: &str, value: &str) -> Result<(), FieldError> {
         return Err(FieldError::new(
             field,
             "must not contain control characters",
+        ));
+    }
+    if value.chars().any(is_invisible_control) {
+        return Err(FieldError::new(
+            field,
+            "must not contain bidirectional or other invisible formatting characters",
+        ));
+    }
+    Ok(())
+}
+
+/// Checks a count against [`MAX_SAFE_COUNT`].
+fn validate_count(field: &str, value: u64) -> Result<(), FieldError> {
+    if value > MAX_SAFE_COUNT {
+        return Err(FieldError::new(
+            field,
+            format!("must be at most {MAX_SAFE_COUNT} (2^53 - 1)"),
         ));
     }
     Ok(())
@@ -79,10 +115,16 @@ pub fn validate_update(update: &MetricUpdate, now: Timestamp) -> Result<(), Fiel
         return Err(FieldError::new("samples", "must be at least 1"));
     }
     let m = &update.metrics;
+    validate_count("metrics.totalCalls", m.total_calls)?;
+    validate_count("metrics.totalTokens", m.total_tokens)?;
+    validate_count("metrics.inputTokens", m.input_tokens)?;
+    validate_count("metrics.outputTokens", m.output_tokens)?;
     if m.total_calls == 0 {
         return Err(FieldError::new("metrics.totalCalls", "must be at least 1"));
     }
-    if m.input_tokens + m.output_tokens > 0 && m.input_tokens + m.output_tokens != m.total_tokens {
+    // Both parts are at most 2^53 - 1 here, so their sum cannot wrap.
+    let split = m.input_tokens + m.output_tokens;
+    if split > 0 && split != m.total_tokens {
         return Err(FieldError::new(
             "metrics.totalTokens",
             "must equal inputTokens + outputTokens when they are given",
@@ -140,7 +182,10 @@ pub fn validate_reason(reason: Option<&str>) -> Result<Option<String>, FieldErro
             format!("must be at most {MAX_REASON_LEN} characters"),
         ));
     }
-    if reason.chars().any(|c| c.is_control() && c != '\n') {
+    if reason
+        .chars()
+        .any(|c| (c.is_control() && c != '\n') || is_invisible_control(c))
+    {
         return Err(FieldError::new(
             "reason",
             "must not contain control characters",
@@ -256,6 +301,45 @@ mod tests {
             "metrics.avgLatencyMs",
         );
         check(|u| u.metrics.avg_latency_ms = -3.0, "metrics.avgLatencyMs");
+        check(|u| u.customer_id = "acme-\u{202E}17".into(), "customerId");
+        check(|u| u.tenant_id = "acme\u{2066}".into(), "tenantId");
+        check(|u| u.model = "gpt\u{FEFF}4o".into(), "model");
+    }
+
+    #[test]
+    fn counts_are_capped_where_javascript_stops_being_exact() {
+        let check = |f: fn(&mut MetricUpdate), field: &str| {
+            let mut u = update();
+            f(&mut u);
+            assert_eq!(field_of(validate_update(&u, now())), field);
+        };
+        check(|u| u.metrics.total_calls = u64::MAX, "metrics.totalCalls");
+        check(|u| u.metrics.total_calls = 1 << 53, "metrics.totalCalls");
+        check(|u| u.metrics.total_tokens = 1 << 53, "metrics.totalTokens");
+        // The overflow pair: 2^64 - 1 + 1 would wrap to 0 = totalTokens.
+        check(
+            |u| {
+                u.metrics.input_tokens = u64::MAX;
+                u.metrics.output_tokens = 1;
+                u.metrics.total_tokens = 0;
+            },
+            "metrics.inputTokens",
+        );
+        check(
+            |u| {
+                u.metrics.input_tokens = 1;
+                u.metrics.output_tokens = u64::MAX;
+                u.metrics.total_tokens = 0;
+            },
+            "metrics.outputTokens",
+        );
+        // At the cap itself everything is accepted.
+        let mut at_cap = update();
+        at_cap.metrics.total_calls = MAX_SAFE_COUNT;
+        at_cap.metrics.input_tokens = MAX_SAFE_COUNT - 1;
+        at_cap.metrics.output_tokens = 1;
+        at_cap.metrics.total_tokens = MAX_SAFE_COUNT;
+        validate_update(&at_cap, now()).unwrap();
     }
 
     #[test]
@@ -330,6 +414,10 @@ mod tests {
             "reason"
         );
         assert!(validate_reason(Some("line one\nline two")).is_ok());
+        assert_eq!(
+            validate_reason(Some("fine\u{202E}enif")).unwrap_err().field,
+            "reason"
+        );
     }
 
     #[test]

@@ -14,6 +14,41 @@ use crate::error::ApiErrorDetail;
 use crate::metric::MetricUpdate;
 use crate::time::{self, Timestamp};
 
+/// The subprotocol both sides speak, offered in `Sec-WebSocket-Protocol`.
+pub const SUBPROTOCOL: &str = "finops.v1";
+
+/// A browser cannot set `Authorization` on a WebSocket, so it offers its
+/// token as a second subprotocol: this prefix and the token's bytes in hex
+/// (subprotocol names allow few characters). The server answers with
+/// [`SUBPROTOCOL`] only, so the token is never echoed.
+pub const BEARER_SUBPROTOCOL_PREFIX: &str = "finops.bearer.";
+
+/// The subprotocol that carries `token`.
+pub fn bearer_subprotocol(token: &str) -> String {
+    let mut out = String::with_capacity(BEARER_SUBPROTOCOL_PREFIX.len() + token.len() * 2);
+    out.push_str(BEARER_SUBPROTOCOL_PREFIX);
+    for byte in token.bytes() {
+        out.push_str(&format!("{byte:02x}"));
+    }
+    out
+}
+
+/// The token in a `Sec-WebSocket-Protocol` header value, if one is offered.
+pub fn token_from_subprotocols(header: &str) -> Option<String> {
+    let hex = header
+        .split(',')
+        .map(str::trim)
+        .find_map(|p| p.strip_prefix(BEARER_SUBPROTOCOL_PREFIX))?;
+    if hex.len() % 2 != 0 {
+        return None;
+    }
+    let bytes: Option<Vec<u8>> = (0..hex.len())
+        .step_by(2)
+        .map(|i| u8::from_str_radix(hex.get(i..i + 2)?, 16).ok())
+        .collect();
+    String::from_utf8(bytes?).ok()
+}
+
 /// Client → server.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(
@@ -59,8 +94,14 @@ pub enum ServerMessage {
         tick_ms: u32,
     },
     Delta {
-        /// `seq` of the last update in `updates` (the client's new position).
+        /// The client's new position: every update up to this `seq` that the
+        /// client may see is in this delta or an earlier one.
         cursor: u64,
+        /// The position this delta continues from: it holds every update the
+        /// client may see in `(after, cursor]`. A client whose position is
+        /// not `after` missed something and reloads. (A client whose token
+        /// sees only some tenants gets `seq`s with holes between them.)
+        after: u64,
         /// When the server sealed the newest frame in this delta.
         #[serde(with = "time::rfc3339_millis")]
         sealed_at: Timestamp,
@@ -99,6 +140,24 @@ mod tests {
         assert_eq!(
             &serde_json::from_value::<ServerMessage>(value).unwrap(),
             message
+        );
+    }
+
+    #[test]
+    fn tokens_travel_as_a_hex_subprotocol() {
+        let offered = format!("{SUBPROTOCOL}, {}", bearer_subprotocol("s3cret/+=é"));
+        assert!(offered.starts_with("finops.v1, finops.bearer.7333"));
+        assert_eq!(
+            token_from_subprotocols(&offered).as_deref(),
+            Some("s3cret/+=é")
+        );
+        assert_eq!(token_from_subprotocols(SUBPROTOCOL), None);
+        assert_eq!(token_from_subprotocols("finops.bearer.7"), None);
+        assert_eq!(token_from_subprotocols("finops.bearer.zz"), None);
+        assert_eq!(
+            token_from_subprotocols("finops.bearer.ff"),
+            None,
+            "not UTF-8"
         );
     }
 
@@ -161,12 +220,14 @@ mod tests {
         };
         let delta = ServerMessage::Delta {
             cursor: 6,
+            after: 5,
             sealed_at: t,
             updates: vec![update.clone()],
         };
         let value = serde_json::to_value(&delta).unwrap();
         assert_eq!(value["type"], "delta");
         assert_eq!(value["cursor"], 6);
+        assert_eq!(value["after"], 5);
         assert_eq!(value["sealedAt"], "2026-11-23T10:00:00.000Z");
         assert_eq!(value["updates"][0], serde_json::to_value(&update).unwrap());
         round_trip(

@@ -44,6 +44,7 @@ fn decode(text: &str) -> Result<ServerMessage, serde_json::Error> {
             let m: Delta = serde_json::from_str(text)?;
             ServerMessage::Delta {
                 cursor: m.cursor,
+                after: m.after,
                 sealed_at: m.sealed_at,
                 updates: m.updates,
             }
@@ -99,6 +100,7 @@ fn decode(text: &str) -> Result<ServerMessage, serde_json::Error> {
 #[serde(rename_all = "camelCase")]
 struct Delta {
     cursor: u64,
+    after: u64,
     #[serde(with = "rfc3339_millis")]
     sealed_at: Timestamp,
     updates: Vec<MetricUpdate>,
@@ -192,11 +194,13 @@ mod tests {
             },
             ServerMessage::Delta {
                 cursor: 7,
+                after: 5,
                 sealed_at: t(),
                 updates: vec![update(6), update(7)],
             },
             ServerMessage::Delta {
                 cursor: 7,
+                after: 7,
                 sealed_at: t(),
                 updates: vec![],
             },
