@@ -9,7 +9,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use backend::aggregation::query::{self, HistoryQuery};
-use backend::aggregation::{Pipeline, Store, StoreConfig};
+use backend::aggregation::{NameFilter, Pipeline, Selection, Store, StoreConfig};
 use backend::simulation::{SimConfig, build_tenants};
 use chrono::{TimeZone, Utc};
 
@@ -76,27 +76,40 @@ fn one(customers: usize) {
         customers: protocol::limits::HISTORY_CUSTOMERS_DEFAULT,
     };
     let mut history_times = Vec::with_capacity(QUERIES);
+    let mut scoped_times = Vec::with_capacity(QUERIES);
     let mut stats_times = Vec::with_capacity(QUERIES);
     let mut json_bytes = 0;
+    let all = Selection::all();
+    // What a viewer token scoped to one tenant asks for.
+    let first_tenant = tenants[0].tenant_id().to_string();
     for _ in 0..QUERIES {
         let started = Instant::now();
-        let h = query::history(&store.read(), &q, now);
+        let h = query::history(&store.read(), &q, &all, now);
         json_bytes = black_box(serde_json::to_vec(&h).map_or(0, |v| v.len()));
         history_times.push(started.elapsed());
 
         let started = Instant::now();
         let state = store.read();
-        let w = query::window(&state, q.from, now, now);
+        let one = NameFilter::tenants([first_tenant.as_str()]).resolve(&state.names);
+        let h = query::history(&state, &q, &one, now);
+        black_box(serde_json::to_vec(&h).map_or(0, |v| v.len()));
+        drop(state);
+        scoped_times.push(started.elapsed());
+
+        let started = Instant::now();
+        let state = store.read();
+        let w = query::window(&state, q.from, now, now).breakdown(&state.names, &all);
         black_box(w.top_customers(&state.names, 10));
-        black_box(query::spend_rates(&state, now));
+        black_box(query::spend_rates(&state, &all, now));
         drop(state);
         stats_times.push(started.elapsed());
     }
     history_times.sort();
+    scoped_times.sort();
     stats_times.sort();
     let ms = |d: Duration| d.as_secs_f64() * 1000.0;
     println!(
-        "| {customers} | {:.1} M | {:.0} s | {:.1} MiB | {:.0} KiB | {:.2} / {:.2} / {:.2} ms | {:.2} / {:.2} / {:.2} ms |",
+        "| {customers} | {:.1} M | {:.0} s | {:.1} MiB | {:.0} KiB | {:.2} / {:.2} / {:.2} ms | {:.2} / {:.2} ms | {:.2} / {:.2} / {:.2} ms |",
         reports as f64 / 1e6,
         filled_in.as_secs_f64(),
         rss_filled - rss_start,
@@ -104,6 +117,8 @@ fn one(customers: usize) {
         ms(percentile(&history_times, 0.5)),
         ms(percentile(&history_times, 0.95)),
         ms(percentile(&history_times, 1.0)),
+        ms(percentile(&scoped_times, 0.5)),
+        ms(percentile(&scoped_times, 0.95)),
         ms(percentile(&stats_times, 0.5)),
         ms(percentile(&stats_times, 0.95)),
         ms(percentile(&stats_times, 1.0)),
@@ -129,9 +144,9 @@ fn main() {
         protocol::limits::HISTORY_CUSTOMERS_DEFAULT
     );
     println!(
-        "| customers | reports | fill time | RSS held | history JSON | 24 h history p50 / p95 / max | 24 h stats p50 / p95 / max |"
+        "| customers | reports | fill time | RSS held | history JSON | 24 h history p50 / p95 / max | one tenant p50 / p95 | 24 h stats p50 / p95 / max |"
     );
-    println!("|---|---|---|---|---|---|---|");
+    println!("|---|---|---|---|---|---|---|---|");
     let me = std::env::current_exe().expect("own path");
     for customers in SIZES {
         let status = Command::new(&me)

@@ -1,62 +1,112 @@
-//! `Bucket`: usage in one time slot, in total and by model, customer and tenant.
+//! `Bucket`: usage in one time slot, by customer–model pair. Totals by
+//! model, customer and tenant follow from the pairs, for all of them or for
+//! a [`Selection`] (a tenant-scoped token, a filter), so a selected view
+//! adds up exactly as the whole does.
 
 use rustc_hash::FxHashMap;
 
-use super::names::{CustomerId, ModelId, Names, TenantId};
+use super::names::{CustomerId, ModelId, Names, SeriesKey, TenantId};
+use super::selection::Selection;
 use super::usage::Usage;
 
-/// Most customers one bucket tracks individually; the rest fold into the
-/// overflow customer (id 0) so a bucket's size is bounded whatever arrives.
-pub const MAX_CUSTOMERS_PER_BUCKET: usize = 1_000;
+/// Most customer–model pairs one bucket tracks individually; past it, new
+/// pairs fold into their tenant's `(other)` customer on the same model, so a
+/// bucket's size is bounded whatever arrives and every tenant's sum stays its own.
+pub const MAX_PAIRS_PER_BUCKET: usize = 2_000;
 
 #[derive(Debug, Clone, Default)]
 pub struct Bucket {
     pub totals: Usage,
-    pub by_model: FxHashMap<ModelId, Usage>,
-    pub by_customer: FxHashMap<CustomerId, Usage>,
-    pub by_tenant: FxHashMap<TenantId, Usage>,
+    pub pairs: FxHashMap<SeriesKey, Usage>,
 }
 
 impl Bucket {
-    pub fn add(&mut self, customer: CustomerId, tenant: TenantId, model: ModelId, usage: &Usage) {
+    /// Adds one pair's usage; `overflow` is the `(other)` customer of the
+    /// pair's tenant, used once the bucket is full.
+    pub fn add(&mut self, key: SeriesKey, overflow: CustomerId, usage: &Usage) {
         self.totals.add(usage);
-        self.by_model.entry(model).or_default().add(usage);
-        self.by_tenant.entry(tenant).or_default().add(usage);
-        let customer = if self.by_customer.len() >= MAX_CUSTOMERS_PER_BUCKET
-            && !self.by_customer.contains_key(&customer)
-        {
-            0
+        let key = if self.pairs.len() >= MAX_PAIRS_PER_BUCKET && !self.pairs.contains_key(&key) {
+            SeriesKey {
+                customer: overflow,
+                model: key.model,
+            }
         } else {
-            customer
+            key
         };
-        self.by_customer.entry(customer).or_default().add(usage);
+        self.pairs.entry(key).or_default().add(usage);
     }
 
     pub fn merge(&mut self, other: &Bucket) {
         self.totals.add(&other.totals);
-        for (k, v) in &other.by_model {
-            self.by_model.entry(*k).or_default().add(v);
-        }
-        for (k, v) in &other.by_tenant {
-            self.by_tenant.entry(*k).or_default().add(v);
-        }
-        for (k, v) in &other.by_customer {
-            self.by_customer.entry(*k).or_default().add(v);
+        for (k, v) in &other.pairs {
+            self.pairs.entry(*k).or_default().add(v);
         }
     }
 
     /// Empties the bucket but keeps its allocations for the slot's next use.
     pub fn clear(&mut self) {
         self.totals = Usage::default();
-        self.by_model.clear();
-        self.by_customer.clear();
-        self.by_tenant.clear();
+        self.pairs.clear();
     }
 
     pub fn is_empty(&self) -> bool {
-        self.totals.calls == 0 && self.by_customer.is_empty()
+        self.totals.calls == 0 && self.pairs.is_empty()
     }
 
+    /// Totals of the selected pairs (all of them: the stored totals).
+    pub fn selected_totals(&self, names: &Names, selection: &Selection) -> Usage {
+        if selection.is_all() {
+            return self.totals;
+        }
+        let mut sum = Usage::default();
+        for (key, usage) in &self.pairs {
+            if selection.admits(names, *key) {
+                sum.add(usage);
+            }
+        }
+        sum
+    }
+
+    /// The selected pairs summed by model, customer and tenant.
+    pub fn breakdown(&self, names: &Names, selection: &Selection) -> Breakdown {
+        let mut out = Breakdown {
+            totals: self.selected_totals(names, selection),
+            ..Breakdown::default()
+        };
+        for (key, usage) in &self.pairs {
+            if !selection.admits(names, *key) {
+                continue;
+            }
+            out.by_model.entry(key.model).or_default().add(usage);
+            out.by_customer.entry(key.customer).or_default().add(usage);
+            out.by_tenant
+                .entry(names.customer_tenant(key.customer))
+                .or_default()
+                .add(usage);
+        }
+        out
+    }
+}
+
+/// A bucket's selected usage, summed three ways.
+#[derive(Debug, Clone, Default)]
+pub struct Breakdown {
+    pub totals: Usage,
+    pub by_model: FxHashMap<ModelId, Usage>,
+    pub by_customer: FxHashMap<CustomerId, Usage>,
+    pub by_tenant: FxHashMap<TenantId, Usage>,
+}
+
+/// Most expensive first; ties by name, so the order is stable.
+fn by_cost_then_name<T>(items: &mut [T], cost: impl Fn(&T) -> f64, name: impl Fn(&T) -> &str) {
+    items.sort_by(|a, b| {
+        cost(b)
+            .total_cmp(&cost(a))
+            .then_with(|| name(a).cmp(name(b)))
+    });
+}
+
+impl Breakdown {
     /// Models, most expensive first (ties by name for a stable order).
     pub fn models_by_cost(&self, names: &Names) -> Vec<protocol::ModelUsage> {
         let mut out: Vec<protocol::ModelUsage> = self
@@ -67,12 +117,7 @@ impl Bucket {
                 metrics: u.to_metrics(),
             })
             .collect();
-        out.sort_by(|a, b| {
-            b.metrics
-                .total_cost
-                .total_cmp(&a.metrics.total_cost)
-                .then_with(|| a.model.cmp(&b.model))
-        });
+        by_cost_then_name(&mut out, |m| m.metrics.total_cost, |m| &m.model);
         out
     }
 
@@ -86,12 +131,7 @@ impl Bucket {
                 metrics: u.to_metrics(),
             })
             .collect();
-        out.sort_by(|a, b| {
-            b.metrics
-                .total_cost
-                .total_cmp(&a.metrics.total_cost)
-                .then_with(|| a.tenant_id.cmp(&b.tenant_id))
-        });
+        by_cost_then_name(&mut out, |t| t.metrics.total_cost, |t| &t.tenant_id);
         out
     }
 
@@ -142,6 +182,11 @@ mod tests {
         }
     }
 
+    fn add(b: &mut Bucket, names: &Names, key: SeriesKey, cost: f64) {
+        let overflow = names.overflow_customer(names.customer_tenant(key.customer));
+        b.add(key, overflow, &usage(cost));
+    }
+
     #[test]
     fn totals_match_breakdowns_and_merge_adds() {
         let mut i = Interner::new(NameCaps::default());
@@ -149,47 +194,75 @@ mod tests {
         let b = i.intern("t2", "b", "m2");
         let names = i.names().clone();
         let mut x = Bucket::default();
-        x.add(
-            a.customer,
-            names.customer_tenant(a.customer),
-            a.model,
-            &usage(1.0),
-        );
-        x.add(
-            b.customer,
-            names.customer_tenant(b.customer),
-            b.model,
-            &usage(3.0),
-        );
+        add(&mut x, &names, a, 1.0);
+        add(&mut x, &names, b, 3.0);
         let mut y = x.clone();
         y.merge(&x);
         assert_eq!(y.totals.calls, 4);
         assert!((y.totals.cost - 8.0).abs() < 1e-12);
-        let models = y.models_by_cost(&names);
+        let all = y.breakdown(&names, &Selection::all());
+        let models = all.models_by_cost(&names);
         assert_eq!(models[0].model, "m2");
         assert!((models[0].metrics.total_cost - 6.0).abs() < 1e-12);
-        let tenants = y.tenants_by_cost(&names);
+        let tenants = all.tenants_by_cost(&names);
         assert_eq!(tenants[0].tenant_id, "t2");
-        let (top, other) = y.top_customers(&names, 1);
+        let (top, other) = all.top_customers(&names, 1);
         assert_eq!(top.len(), 1);
         assert_eq!(top[0].customer_id, "b");
         assert_eq!(top[0].tenant_id, "t2");
         assert!((other.unwrap().total_cost - 2.0).abs() < 1e-12);
-        let (all, none) = y.top_customers(&names, 10);
-        assert_eq!(all.len(), 2);
+        let (all_customers, none) = all.top_customers(&names, 10);
+        assert_eq!(all_customers.len(), 2);
         assert!(none.is_none());
         y.clear();
         assert!(y.is_empty());
     }
 
     #[test]
-    fn customer_count_is_capped() {
+    fn a_selection_sees_only_its_tenant_in_every_breakdown() {
+        let mut i = Interner::new(NameCaps::default());
+        let a1 = i.intern("t1", "a", "m1");
+        let a2 = i.intern("t1", "a", "m2");
+        let b = i.intern("t2", "b", "m1");
+        let names = i.names().clone();
+        let mut x = Bucket::default();
+        add(&mut x, &names, a1, 1.0);
+        add(&mut x, &names, a2, 2.0);
+        add(&mut x, &names, b, 10.0);
+        let only_t1 = Selection::tenants(&names, |t| t == "t1");
+        let view = x.breakdown(&names, &only_t1);
+        assert!((view.totals.cost - 3.0).abs() < 1e-12);
+        assert_eq!(view.totals.calls, 2);
+        let models = view.models_by_cost(&names);
+        assert_eq!(models.len(), 2);
+        assert!(
+            (models[1].metrics.total_cost - 1.0).abs() < 1e-12,
+            "m1 holds only t1's $1"
+        );
+        assert_eq!(view.tenants_by_cost(&names).len(), 1);
+        assert_eq!(view.top_customers(&names, 10).0[0].customer_id, "a");
+        assert!((x.selected_totals(&names, &only_t1).cost - 3.0).abs() < 1e-12);
+    }
+
+    #[test]
+    fn pairs_are_capped_and_fold_into_their_own_tenant() {
+        let mut i = Interner::new(NameCaps::default());
         let mut b = Bucket::default();
-        for c in 1..=(MAX_CUSTOMERS_PER_BUCKET as u32 + 50) {
-            b.add(c, 1, 1, &usage(1.0));
+        let mut keys = Vec::new();
+        for c in 0..(MAX_PAIRS_PER_BUCKET + 50) {
+            let tenant = if c % 2 == 0 { "even" } else { "odd" };
+            keys.push(i.intern(tenant, &format!("c{c}"), "m"));
         }
-        assert_eq!(b.by_customer.len(), MAX_CUSTOMERS_PER_BUCKET + 1);
-        assert_eq!(b.totals.calls, MAX_CUSTOMERS_PER_BUCKET as u64 + 50);
-        assert_eq!(b.by_customer[&0].calls, 50);
+        let names = i.names().clone();
+        for key in &keys {
+            add(&mut b, &names, *key, 1.0);
+        }
+        assert!(b.pairs.len() <= MAX_PAIRS_PER_BUCKET + 2);
+        assert_eq!(b.totals.calls, MAX_PAIRS_PER_BUCKET as u64 + 50);
+        // Each tenant still adds up to its own reports.
+        for (tenant, expected) in [("even", 1_025), ("odd", 1_025)] {
+            let s = Selection::tenants(&names, |t| t == tenant);
+            assert_eq!(b.selected_totals(&names, &s).calls, expected, "{tenant}");
+        }
     }
 }

@@ -8,6 +8,7 @@ pub mod names;
 pub mod pipeline;
 
 pub mod query;
+pub mod selection;
 pub mod store;
 pub mod time_ring;
 pub mod update_log;
@@ -16,6 +17,7 @@ pub mod usage;
 pub use coalescer::{Coalescer, Entry};
 pub use names::{Interner, NameCaps, Names, SeriesKey};
 pub use pipeline::Pipeline;
+pub use selection::{NameFilter, Selection};
 
 pub use store::{Store, StoreConfig, StoreState};
 pub use update_log::Expired;

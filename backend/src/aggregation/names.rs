@@ -32,10 +32,15 @@ impl Default for NameCaps {
     }
 }
 
-/// Id → name tables (append-only). Id 0 of each table is the overflow entry.
+/// Id → name tables (append-only). Id 0 of each table is the overflow
+/// entry; every tenant also has an overflow customer of its own, so names
+/// past a cap stay under their own tenant (what a tenant-scoped viewer sees
+/// adds up to that tenant's whole spend).
 #[derive(Debug, Clone)]
 pub struct Names {
     tenants: Vec<String>,
+    /// Each tenant's `(other)` customer, by tenant id.
+    tenant_overflow: Vec<CustomerId>,
     /// Each customer's tenant and name.
     customers: Vec<(TenantId, String)>,
     models: Vec<String>,
@@ -45,6 +50,7 @@ impl Default for Names {
     fn default() -> Self {
         Names {
             tenants: vec![OVERFLOW_NAME.to_string()],
+            tenant_overflow: vec![0],
             customers: vec![(0, OVERFLOW_NAME.to_string())],
             models: vec![OVERFLOW_NAME.to_string()],
         }
@@ -52,6 +58,35 @@ impl Default for Names {
 }
 
 impl Names {
+    /// The `(other)` customer of `tenant`: where its customers past a cap go.
+    pub fn overflow_customer(&self, tenant: TenantId) -> CustomerId {
+        self.tenant_overflow
+            .get(tenant as usize)
+            .copied()
+            .unwrap_or(0)
+    }
+
+    /// Tenant ids whose names are in `wanted`.
+    pub fn tenant_ids<'a>(&self, wanted: impl Fn(&str) -> bool + 'a) -> Vec<TenantId> {
+        (0..self.tenants.len() as TenantId)
+            .filter(|id| wanted(self.tenant(*id)))
+            .collect()
+    }
+
+    /// Customer ids whose names are in `wanted` (the same name may exist in several tenants).
+    pub fn customer_ids(&self, wanted: impl Fn(&str) -> bool) -> Vec<CustomerId> {
+        (0..self.customers.len() as CustomerId)
+            .filter(|id| wanted(self.customer(*id).1))
+            .collect()
+    }
+
+    /// Model ids whose names are in `wanted`.
+    pub fn model_ids(&self, wanted: impl Fn(&str) -> bool) -> Vec<ModelId> {
+        (0..self.models.len() as ModelId)
+            .filter(|id| wanted(self.model(*id)))
+            .collect()
+    }
+
     pub fn tenant(&self, id: TenantId) -> &str {
         self.tenants
             .get(id as usize)
@@ -79,6 +114,9 @@ impl Names {
     pub fn catch_up(&mut self, newer: &Names) {
         self.tenants
             .extend_from_slice(&newer.tenants[self.tenants.len().min(newer.tenants.len())..]);
+        self.tenant_overflow.extend_from_slice(
+            &newer.tenant_overflow[self.tenant_overflow.len().min(newer.tenant_overflow.len())..],
+        );
         self.customers
             .extend_from_slice(&newer.customers[self.customers.len().min(newer.customers.len())..]);
         self.models
@@ -144,7 +182,12 @@ impl Interner {
         let id = self.names.tenants.len() as TenantId;
         self.names.tenants.push(name.to_string());
         self.tenants.insert(name.to_string(), id);
-        self.customers.push(HashMap::new());
+        // The tenant's own `(other)` customer comes with it.
+        let overflow = self.names.customers.len() as CustomerId;
+        self.names.customers.push((id, OVERFLOW_NAME.to_string()));
+        self.names.tenant_overflow.push(overflow);
+        self.customers
+            .push(HashMap::from([(OVERFLOW_NAME.to_string(), overflow)]));
         id
     }
 
@@ -157,7 +200,7 @@ impl Interner {
         }
         if tenant == 0 || self.names.customers.len() > self.caps.customers {
             self.overflowed += 1;
-            return 0;
+            return self.names.overflow_customer(tenant);
         }
         let id = self.names.customers.len() as CustomerId;
         self.names.customers.push((tenant, name.to_string()));
@@ -211,15 +254,23 @@ mod tests {
         });
         let first = i.intern("t1", "c1", "m1");
         let _ = i.intern("t1", "c2", "m1");
+        // Customers past the cap stay under their own tenant.
+        let own = i.intern("t1", "c9", "m1");
+        assert_eq!(i.names().customer(own.customer), ("t1", OVERFLOW_NAME));
+        assert_eq!(
+            own.customer,
+            i.names()
+                .overflow_customer(i.names().customer_tenant(first.customer))
+        );
+        // Tenants past their cap go to the shared `(other)` tenant.
         let over = i.intern("t2", "c3", "m2");
-        assert_eq!(i.names().customer(first.customer), ("t1", "c1"));
         assert_eq!(over.customer, 0);
         assert_eq!(over.model, 0);
         assert_eq!(
             i.names().customer(over.customer),
             (OVERFLOW_NAME, OVERFLOW_NAME)
         );
-        assert!(i.overflowed >= 2);
+        assert!(i.overflowed >= 3);
         // A known customer still resolves after the cap is reached.
         assert_eq!(i.intern("t1", "c1", "m1"), first);
     }
@@ -232,7 +283,9 @@ mod tests {
         i.intern("b", "y", "n");
         copy.catch_up(i.names());
         assert_eq!(copy.len(), i.names().len());
-        assert_eq!(copy.customer(2), ("b", "y"));
+        // Ids: 1 (other) of a, 2 x, 3 (other) of b, 4 y.
+        assert_eq!(copy.customer(4), ("b", "y"));
+        assert_eq!(copy.overflow_customer(2), 3);
         assert_eq!(copy.model(99), OVERFLOW_NAME);
     }
 }

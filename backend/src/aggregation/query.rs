@@ -5,15 +5,20 @@ use std::time::Duration;
 
 use chrono::{TimeZone, Utc};
 use protocol::time::{Timestamp, resolution_for_range};
-use protocol::{HistoryBucket, HistoryResponse, MetricUpdate, Metrics};
+use protocol::{HistoryBucket, HistoryResponse, MetricUpdate};
 
 use super::bucket::Bucket;
 use super::coalescer::Entry;
+use super::selection::Selection;
 use super::store::StoreState;
 use super::update_log::Expired;
 
 /// Most buckets one history response may hold.
 pub const MAX_HISTORY_BUCKETS: u64 = 2_000;
+
+/// Most log entries one filtered read looks at before it answers with what
+/// it found and a cursor to continue from.
+pub const MAX_SCAN_PER_READ: usize = 100_000;
 
 /// What `GET /api/metrics/history` asks for, already validated.
 #[derive(Debug, Clone, Copy)]
@@ -66,7 +71,12 @@ fn merge_minutes(state: &StoreState, from_ms: i64, to_ms: i64, into: &mut Bucket
     }
 }
 
-pub fn history(state: &StoreState, q: &HistoryQuery, now: Timestamp) -> HistoryResponse {
+pub fn history(
+    state: &StoreState,
+    q: &HistoryQuery,
+    selection: &Selection,
+    now: Timestamp,
+) -> HistoryResponse {
     let (from_ms, to_ms, now_ms) = (ms(q.from), ms(q.to), ms(now));
     let wanted = q
         .step
@@ -84,11 +94,12 @@ pub fn history(state: &StoreState, q: &HistoryQuery, now: Timestamp) -> HistoryR
         } else {
             merge_minutes(state, b, b + step_ms, &mut merged);
         }
-        let (customers, other_customers) = merged.top_customers(&state.names, q.customers);
+        let view = merged.breakdown(&state.names, selection);
+        let (customers, other_customers) = view.top_customers(&state.names, q.customers);
         buckets.push(HistoryBucket {
             start: at(b),
-            totals: merged.totals.to_metrics(),
-            by_model: merged.models_by_cost(&state.names),
+            totals: view.totals.to_metrics(),
+            by_model: view.models_by_cost(&state.names),
             customers,
             other_customers,
         });
@@ -117,12 +128,12 @@ pub fn window(state: &StoreState, from: Timestamp, to: Timestamp, now: Timestamp
 
 /// Spend over the last full minute, and over the minute five minutes before
 /// it, both in US dollars per hour.
-pub fn spend_rates(state: &StoreState, now: Timestamp) -> (f64, f64) {
+pub fn spend_rates(state: &StoreState, selection: &Selection, now: Timestamp) -> (f64, f64) {
     let now_s = state.seconds.align(ms(now));
     let per_hour = |from_ms: i64| {
         let mut b = Bucket::default();
         state.seconds.merge_range(from_ms, from_ms + 60_000, &mut b);
-        b.totals.cost * 60.0
+        b.selected_totals(&state.names, selection).cost * 60.0
     };
     (per_hour(now_s - 60_000), per_hour(now_s - 360_000))
 }
@@ -146,25 +157,45 @@ pub fn to_update(names: &super::names::Names, seq: u64, e: &Entry) -> MetricUpda
     }
 }
 
-/// Up to `limit` updates after `cursor`, and whether more follow.
+/// One read of the update log.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Page {
+    /// The selected updates, in `seq` order.
+    pub updates: Vec<MetricUpdate>,
+    /// Where the read stopped: continue after this `seq`. With a selection it
+    /// can be past the last update returned (the rest was not selected).
+    pub cursor: u64,
+    /// Whether the log holds more after `cursor`.
+    pub more: bool,
+}
+
+/// Up to `limit` selected updates after `cursor`.
 pub fn updates_after(
     state: &StoreState,
     cursor: u64,
     limit: usize,
-) -> Result<(Vec<MetricUpdate>, bool), Expired> {
-    let (entries, more) = state.log.after(cursor, limit)?;
-    Ok((
-        entries
+    selection: &Selection,
+) -> Result<Page, Expired> {
+    let (entries, last, more) = if selection.is_all() {
+        let (entries, more) = state.log.after(cursor, limit)?;
+        let last = entries.last().map_or(cursor, |(seq, _)| *seq);
+        (entries, last, more)
+    } else {
+        let read = state
+            .log
+            .after_matching(cursor, limit, MAX_SCAN_PER_READ, |e| {
+                selection.admits(&state.names, e.key)
+            })?;
+        (read.entries, read.last, read.more)
+    };
+    Ok(Page {
+        updates: entries
             .iter()
             .map(|(seq, e)| materialize(state, *seq, e))
             .collect(),
+        cursor: last,
         more,
-    ))
-}
-
-/// Totals of a bucket on the wire.
-pub fn totals(b: &Bucket) -> Metrics {
-    b.totals.to_metrics()
+    })
 }
 
 #[cfg(test)]
@@ -217,7 +248,7 @@ mod tests {
             step: None,
             customers: 10,
         };
-        let h = history(&store.read(), &q, now);
+        let h = history(&store.read(), &q, &Selection::all(), now);
         assert_eq!(h.resolution_seconds, 5);
         assert_eq!(h.buckets.len(), 60);
         assert!(h.buckets.iter().all(|b| b.totals.total_calls == 5));
@@ -241,7 +272,7 @@ mod tests {
             step: Some(Duration::from_secs(5)),
             customers: 1,
         };
-        let h = history(&store.read(), &q, now);
+        let h = history(&store.read(), &q, &Selection::all(), now);
         // Too old for the per-second ring: 1 min buckets.
         assert_eq!(h.resolution_seconds, 60);
         assert_eq!(h.buckets.len(), 10);
@@ -266,7 +297,7 @@ mod tests {
             step: None,
             customers: 2,
         };
-        let h = history(&store.read(), &q, now);
+        let h = history(&store.read(), &q, &Selection::all(), now);
         assert_eq!(h.resolution_seconds, 600);
         assert_eq!(h.buckets.len(), 144);
         let calls: u64 = h.buckets.iter().map(|b| b.totals.total_calls).sum();
@@ -291,7 +322,7 @@ mod tests {
         // The current, partial second does not count.
         times.push(("c1", "m", n - 100));
         let (store, _) = store_with(&times);
-        let (now_rate, before) = spend_rates(&store.read(), now);
+        let (now_rate, before) = spend_rates(&store.read(), &Selection::all(), now);
         assert!((now_rate - 3600.0).abs() < 1e-9, "{now_rate}");
         assert_eq!(before, 0.0);
         let w = window(&store.read(), now - chrono::Duration::minutes(5), now, now);
@@ -323,14 +354,27 @@ mod tests {
     #[test]
     fn log_reads_materialize_names() {
         let (store, _) = store_with(&[("c1", "gpt-4o", 1000), ("c2", "claude-opus-4", 1000)]);
-        let (updates, more) = updates_after(&store.read(), 0, 10).unwrap();
-        assert!(!more);
+        let page = updates_after(&store.read(), 0, 10, &Selection::all()).unwrap();
+        assert!(!page.more);
+        assert_eq!(page.cursor, 2);
+        let updates = page.updates;
         assert_eq!(updates.len(), 2);
         assert_eq!(updates[0].seq, 1);
         assert_eq!(updates[1].customer_id, "c2");
         assert_eq!(updates[1].tenant_id, "acme");
         assert_eq!(updates[1].model, "claude-opus-4");
         assert_eq!(updates[1].metrics.avg_latency_ms, 200.0);
-        assert!(updates_after(&store.read(), 99, 10).is_err());
+        assert!(updates_after(&store.read(), 99, 10, &Selection::all()).is_err());
+        // A selection skips what it does not admit and still moves the cursor.
+        let state = store.read();
+        let only_c1 = crate::aggregation::NameFilter {
+            customers: Some(["c1".to_string()].into()),
+            ..Default::default()
+        }
+        .resolve(&state.names);
+        let page = updates_after(&state, 0, 10, &only_c1).unwrap();
+        assert_eq!(page.updates.len(), 1);
+        assert_eq!(page.updates[0].customer_id, "c1");
+        assert_eq!((page.cursor, page.more), (2, false));
     }
 }

@@ -55,6 +55,23 @@ pub struct StoreState {
     pub lifetime: Usage,
     /// Raw reports folded since the server started.
     pub reports: u64,
+    /// The same by tenant id, for tenant-scoped callers.
+    pub reports_by_tenant: Vec<u64>,
+}
+
+impl StoreState {
+    /// Raw reports folded since start for the tenants `selection` admits.
+    pub fn reports_of(&self, selection: &super::Selection) -> u64 {
+        if selection.is_all() {
+            return self.reports;
+        }
+        self.reports_by_tenant
+            .iter()
+            .enumerate()
+            .filter(|(id, _)| selection.admits_tenant(*id as super::names::TenantId))
+            .map(|(_, n)| n)
+            .sum()
+    }
 }
 
 #[derive(Debug)]
@@ -75,6 +92,7 @@ impl Store {
                 log: UpdateLog::new(start_seq, config.log_max_entries, config.log_max_age_ms),
                 lifetime: Usage::default(),
                 reports: 0,
+                reports_by_tenant: Vec::new(),
             }),
         }
     }
@@ -86,19 +104,26 @@ impl Store {
         let mut state = self.state.write();
         state.names.catch_up(names);
         let first = state.log.head() + 1;
+        let state = &mut *state;
         for e in entries {
             let tenant = state.names.customer_tenant(e.key.customer);
-            if let Some(b) = state.seconds.bucket_mut(e.ts_ms) {
-                b.add(e.key.customer, tenant, e.key.model, &e.usage);
-            }
-            if let Some(b) = state.minutes.bucket_mut(e.ts_ms) {
-                b.add(e.key.customer, tenant, e.key.model, &e.usage);
-            }
-            if let Some(b) = state.ten_minutes.bucket_mut(e.ts_ms) {
-                b.add(e.key.customer, tenant, e.key.model, &e.usage);
+            let overflow = state.names.overflow_customer(tenant);
+            for ring in [
+                &mut state.seconds,
+                &mut state.minutes,
+                &mut state.ten_minutes,
+            ] {
+                if let Some(b) = ring.bucket_mut(e.ts_ms) {
+                    b.add(e.key, overflow, &e.usage);
+                }
             }
             state.lifetime.add(&e.usage);
             state.reports += u64::from(e.samples);
+            let t = tenant as usize;
+            if state.reports_by_tenant.len() <= t {
+                state.reports_by_tenant.resize(t + 1, 0);
+            }
+            state.reports_by_tenant[t] += u64::from(e.samples);
         }
         let last = state.log.append(entries, sealed_at_ms);
         (first, last)
@@ -152,6 +177,10 @@ mod tests {
 
         assert_eq!(state.lifetime.calls, 4);
         assert_eq!(state.reports, 4);
+        let acme = crate::aggregation::NameFilter::tenants(["acme"]).resolve(&state.names);
+        assert_eq!(state.reports_of(&acme), 4);
+        let none = crate::aggregation::NameFilter::tenants(["globex"]).resolve(&state.names);
+        assert_eq!(state.reports_of(&none), 0);
         assert_eq!(state.names.customer(key.customer), ("acme", "acme-1"));
     }
 }

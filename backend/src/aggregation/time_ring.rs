@@ -92,6 +92,13 @@ mod tests {
     use super::*;
     use crate::aggregation::usage::Usage;
 
+    use crate::aggregation::names::SeriesKey;
+
+    const KEY: SeriesKey = SeriesKey {
+        customer: 1,
+        model: 1,
+    };
+
     fn one_call() -> Usage {
         Usage {
             calls: 1,
@@ -103,11 +110,11 @@ mod tests {
     #[test]
     fn recycles_old_slots_and_refuses_too_old_data() {
         let mut ring = TimeRing::new(1000, 4);
-        ring.bucket_mut(500).unwrap().add(1, 1, 1, &one_call());
-        ring.bucket_mut(999).unwrap().add(1, 1, 1, &one_call());
+        ring.bucket_mut(500).unwrap().add(KEY, 0, &one_call());
+        ring.bucket_mut(999).unwrap().add(KEY, 0, &one_call());
         assert_eq!(ring.get(0).unwrap().totals.calls, 2);
         // 4 s later the same slot is reused for a new period.
-        ring.bucket_mut(4_200).unwrap().add(1, 1, 1, &one_call());
+        ring.bucket_mut(4_200).unwrap().add(KEY, 0, &one_call());
         assert!(ring.get(0).is_none());
         assert_eq!(ring.get(4_000).unwrap().totals.calls, 1);
         // Data for the period the slot just left is refused.
@@ -118,7 +125,7 @@ mod tests {
     fn merges_a_range_and_handles_negative_times() {
         let mut ring = TimeRing::new(1000, 10);
         for t in [-1500, -500, 500, 1500, 2500] {
-            ring.bucket_mut(t).unwrap().add(1, 1, 1, &one_call());
+            ring.bucket_mut(t).unwrap().add(KEY, 0, &one_call());
         }
         let mut all = Bucket::default();
         ring.merge_range(-2000, 3000, &mut all);

