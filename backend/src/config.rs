@@ -1,15 +1,43 @@
-//! Typed configuration: command-line flags with environment-variable fallbacks.
+//! Typed configuration: command-line flags with environment-variable
+//! fallbacks, grouped by concern. Durations are `Duration`s; the token is a
+//! [`Secret`] that no `Debug` output or log line can show.
 
 use std::net::IpAddr;
 use std::path::PathBuf;
 use std::time::Duration;
 
-use clap::Parser;
+use clap::{Args, Parser};
+
+use crate::auth::Secret;
 
 /// Real-time AI FinOps dashboard server.
 #[derive(Debug, Clone, Parser)]
 #[command(name = "backend", version, about)]
 pub struct Config {
+    #[command(flatten)]
+    pub server: ServerConfig,
+
+    #[command(flatten)]
+    pub simulator: SimulatorConfig,
+
+    #[command(flatten)]
+    pub ws: WsConfig,
+
+    #[command(flatten)]
+    pub auth: AuthConfig,
+
+    /// Ask the server configured by the other flags whether it is healthy, then exit (0 or 1).
+    #[arg(long)]
+    pub healthcheck: bool,
+
+    /// Print a new random token and its SHA-256 (for a tokens file), then exit.
+    #[arg(long)]
+    pub generate_token: bool,
+}
+
+/// Where the server listens and what it serves.
+#[derive(Debug, Clone, Args)]
+pub struct ServerConfig {
     /// Address to listen on.
     #[arg(long, env = "FINOPS_BIND", default_value = "127.0.0.1")]
     pub bind: IpAddr,
@@ -22,6 +50,18 @@ pub struct Config {
     #[arg(long, env = "FINOPS_WEB_DIR", default_value = "web/dist")]
     pub web_dir: PathBuf,
 
+    /// Largest request body accepted, in bytes.
+    #[arg(long, env = "FINOPS_MAX_BODY_BYTES", default_value_t = 8 * 1024 * 1024)]
+    pub max_body_bytes: usize,
+
+    /// HTTP worker threads (default: one per core).
+    #[arg(long, env = "FINOPS_WORKERS")]
+    pub workers: Option<usize>,
+}
+
+/// The built-in traffic simulator.
+#[derive(Debug, Clone, Args)]
+pub struct SimulatorConfig {
     /// Simulated tenants.
     #[arg(long, env = "FINOPS_TENANTS", default_value_t = 7,
           value_parser = clap::value_parser!(u32).range(1..=1000))]
@@ -45,45 +85,50 @@ pub struct Config {
     pub no_simulator: bool,
 
     /// Mean seconds between injected incidents across all tenants; 0 turns them off.
-    #[arg(long, env = "FINOPS_INCIDENT_EVERY", default_value_t = 300)]
-    pub incident_every: u64,
+    #[arg(long = "incident-every", env = "FINOPS_INCIDENT_EVERY", default_value = "300",
+          value_parser = parse_secs)]
+    pub incident_every: Duration,
+}
 
-    /// When set, POST endpoints require `Authorization: Bearer <token>`.
+/// WebSocket session timing.
+#[derive(Debug, Clone, Args)]
+pub struct WsConfig {
+    /// A WebSocket send that takes longer than this closes the session (ms).
+    #[arg(long = "ws-send-timeout-ms", env = "FINOPS_WS_SEND_TIMEOUT_MS",
+          default_value = "5000", value_parser = parse_ms)]
+    pub send_timeout: Duration,
+
+    /// Interval between server pings on each WebSocket (ms, at least 100).
+    #[arg(long = "ws-ping-ms", env = "FINOPS_WS_PING_MS",
+          default_value = "10000", value_parser = parse_ping_ms)]
+    pub ping_interval: Duration,
+
+    /// A WebSocket client silent for this long is disconnected (ms).
+    #[arg(long = "ws-client-timeout-ms", env = "FINOPS_WS_CLIENT_TIMEOUT_MS",
+          default_value = "30000", value_parser = parse_ms)]
+    pub client_timeout: Duration,
+}
+
+/// Who may do what, and from which web pages.
+#[derive(Debug, Clone, Args)]
+pub struct AuthConfig {
+    /// One admin token: when set (or with a tokens file), every endpoint but
+    /// `/healthz` and `/api/openapi.json` needs `Authorization: Bearer <token>`.
     #[arg(long, env = "FINOPS_API_TOKEN", hide_env_values = true)]
-    pub api_token: Option<String>,
+    pub api_token: Option<Secret>,
 
-    /// Origins allowed to call the API from a browser (same origin only when none).
+    /// Tokens with roles and tenant scopes (TOML or JSON; see deploy/tokens.example.toml).
+    #[arg(long, env = "FINOPS_TOKENS_FILE")]
+    pub tokens_file: Option<PathBuf>,
+
+    /// Origins besides the server's own allowed to call the API from a browser
+    /// (repeat or comma-separate).
     #[arg(
         long = "cors-origin",
         env = "FINOPS_CORS_ORIGINS",
         value_delimiter = ','
     )]
     pub cors_origins: Vec<String>,
-
-    /// Largest request body accepted, in bytes.
-    #[arg(long, env = "FINOPS_MAX_BODY_BYTES", default_value_t = 8 * 1024 * 1024)]
-    pub max_body_bytes: usize,
-
-    /// A WebSocket send that takes longer than this closes the session (ms).
-    #[arg(long, env = "FINOPS_WS_SEND_TIMEOUT_MS", default_value_t = 5_000)]
-    pub ws_send_timeout_ms: u64,
-
-    /// Interval between server pings on each WebSocket (ms).
-    #[arg(long, env = "FINOPS_WS_PING_MS", default_value_t = 10_000)]
-    pub ws_ping_ms: u64,
-
-    /// A WebSocket client silent for this long is disconnected (ms).
-    #[arg(long, env = "FINOPS_WS_CLIENT_TIMEOUT_MS", default_value_t = 30_000)]
-    pub ws_client_timeout_ms: u64,
-
-    /// Ask the server configured by the other flags whether it is healthy, then exit (0 or 1).
-    #[arg(long)]
-    pub healthcheck: bool,
-
-    /// HTTP worker threads (default: one per core).
-
-    #[arg(long, env = "FINOPS_WORKERS")]
-    pub workers: Option<usize>,
 }
 
 fn parse_rate(text: &str) -> Result<f64, String> {
@@ -96,49 +141,62 @@ fn parse_rate(text: &str) -> Result<f64, String> {
     Ok(rate)
 }
 
-impl Config {
-    pub fn ws_send_timeout(&self) -> Duration {
-        Duration::from_millis(self.ws_send_timeout_ms)
+fn parse_whole(text: &str) -> Result<u64, String> {
+    text.trim()
+        .parse()
+        .map_err(|_| format!("`{text}` is not a whole number"))
+}
+
+fn parse_ms(text: &str) -> Result<Duration, String> {
+    parse_whole(text).map(Duration::from_millis)
+}
+
+fn parse_ping_ms(text: &str) -> Result<Duration, String> {
+    let ms = parse_whole(text)?;
+    if ms < 100 {
+        return Err("must be at least 100 milliseconds".into());
+    }
+    Ok(Duration::from_millis(ms))
+}
+
+fn parse_secs(text: &str) -> Result<Duration, String> {
+    parse_whole(text).map(Duration::from_secs)
+}
+
+impl SimulatorConfig {
+    /// Whether simulated traffic runs at all.
+    pub fn enabled(&self) -> bool {
+        !self.no_simulator && self.rate > 0.0
     }
 
-    pub fn ws_ping_interval(&self) -> Duration {
-        Duration::from_millis(self.ws_ping_ms.max(100))
-    }
-
-    pub fn ws_client_timeout(&self) -> Duration {
-        Duration::from_millis(self.ws_client_timeout_ms)
-    }
-
-    /// The bearer token POST endpoints require, if any (an empty one counts as none).
-    pub fn api_token(&self) -> Option<&str> {
-        self.api_token.as_deref().filter(|t| !t.is_empty())
-    }
-
-    pub fn incident_every(&self) -> Option<Duration> {
-        (self.incident_every > 0).then(|| Duration::from_secs(self.incident_every))
+    /// Mean time between incidents, `None` when they are off.
+    pub fn incidents(&self) -> Option<Duration> {
+        (!self.incident_every.is_zero()).then_some(self.incident_every)
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use clap::CommandFactory;
 
     #[test]
     fn defaults_match_the_readme() {
         let c = Config::try_parse_from(["backend"]).unwrap();
-        assert_eq!(c.bind.to_string(), "127.0.0.1");
-        assert_eq!(c.port, 8080);
-        assert_eq!(c.tenants, 7);
-        assert_eq!(c.customers, 100);
-        assert_eq!(c.rate, 400.0);
-        assert!(!c.no_simulator);
-        assert_eq!(c.incident_every(), Some(Duration::from_secs(300)));
-        assert!(c.api_token().is_none());
-        let empty = Config::try_parse_from(["backend", "--api-token", ""]).unwrap();
-        assert_eq!(empty.api_token(), None);
-
-        assert!(c.cors_origins.is_empty());
-        assert_eq!(c.web_dir, PathBuf::from("web/dist"));
+        assert_eq!(c.server.bind.to_string(), "127.0.0.1");
+        assert_eq!(c.server.port, 8080);
+        assert_eq!(c.simulator.tenants, 7);
+        assert_eq!(c.simulator.customers, 100);
+        assert_eq!(c.simulator.rate, 400.0);
+        assert!(c.simulator.enabled());
+        assert_eq!(c.simulator.incidents(), Some(Duration::from_secs(300)));
+        assert!(c.auth.api_token.is_none());
+        assert!(c.auth.tokens_file.is_none());
+        assert_eq!(c.ws.send_timeout, Duration::from_secs(5));
+        assert_eq!(c.ws.ping_interval, Duration::from_secs(10));
+        assert_eq!(c.ws.client_timeout, Duration::from_secs(30));
+        assert!(c.auth.cors_origins.is_empty());
+        assert_eq!(c.server.web_dir, PathBuf::from("web/dist"));
     }
 
     #[test]
@@ -158,16 +216,58 @@ mod tests {
             "0",
             "--cors-origin",
             "https://a.example,https://b.example",
+            "--ws-ping-ms",
+            "250",
         ])
         .unwrap();
-        assert_eq!(c.port, 9000);
-        assert_eq!(c.rate, 100_000.0);
-        assert_eq!(c.seed, Some(7));
-        assert!(c.no_simulator);
-        assert_eq!(c.incident_every(), None);
-        assert_eq!(c.cors_origins.len(), 2);
+        assert_eq!(c.server.port, 9000);
+        assert_eq!(c.simulator.rate, 100_000.0);
+        assert_eq!(c.simulator.seed, Some(7));
+        assert!(!c.simulator.enabled());
+        assert_eq!(c.simulator.incidents(), None);
+        assert_eq!(c.auth.cors_origins.len(), 2);
+        assert_eq!(c.ws.ping_interval, Duration::from_millis(250));
         assert!(Config::try_parse_from(["backend", "--rate", "-1"]).is_err());
         assert!(Config::try_parse_from(["backend", "--tenants", "0"]).is_err());
         assert!(Config::try_parse_from(["backend", "--bind", "nowhere"]).is_err());
+        assert!(Config::try_parse_from(["backend", "--ws-ping-ms", "5"]).is_err());
+        assert!(Config::try_parse_from(["backend", "--ws-send-timeout-ms", "soon"]).is_err());
+    }
+
+    #[test]
+    fn the_token_never_shows_in_debug_output() {
+        let c = Config::try_parse_from(["backend", "--api-token", "hunter2-is-my-token"]).unwrap();
+        let printed = format!("{c:?}");
+        assert!(!printed.contains("hunter2"), "{printed}");
+        assert_eq!(
+            c.auth.api_token.as_ref().map(Secret::expose),
+            Some("hunter2-is-my-token")
+        );
+    }
+
+    #[test]
+    fn every_flag_is_in_the_readme_configuration_table() {
+        let readme = include_str!("../../README.md");
+        let table: Vec<&str> = readme
+            .lines()
+            .skip_while(|l| !l.starts_with("## Configuration"))
+            .take_while(|l| !l.starts_with("## ") || l.starts_with("## Configuration"))
+            .filter(|l| l.starts_with('|'))
+            .collect();
+        let command = Config::command();
+        let missing: Vec<String> = command
+            .get_arguments()
+            .filter_map(|a| a.get_long())
+            .filter(|long| !["help", "version"].contains(long))
+            .filter(|long| {
+                let flag = format!("`--{long}`");
+                !table.iter().any(|row| row.contains(&flag))
+            })
+            .map(|long| format!("--{long}"))
+            .collect();
+        assert!(
+            missing.is_empty(),
+            "flags missing from the README's configuration table: {missing:?}"
+        );
     }
 }

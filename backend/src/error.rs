@@ -4,6 +4,7 @@
 use std::fmt;
 
 use actix_web::http::StatusCode;
+use actix_web::http::header::WWW_AUTHENTICATE;
 use actix_web::{HttpRequest, HttpResponse, ResponseError};
 use protocol::{ErrorCode, ErrorResponse, FieldError};
 
@@ -34,6 +35,25 @@ impl ApiError {
     pub fn unavailable(message: impl Into<String>) -> Self {
         ApiError::new(ErrorCode::Unavailable, message, None)
     }
+
+    pub fn forbidden(message: impl Into<String>, field: Option<&str>) -> Self {
+        ApiError::new(ErrorCode::Forbidden, message, field)
+    }
+
+    /// The code for an HTTP status a framework answered with on its own.
+    pub fn code_for_status(status: StatusCode) -> ErrorCode {
+        match status.as_u16() {
+            400 => ErrorCode::InvalidParameter,
+            401 => ErrorCode::Unauthorized,
+            403 => ErrorCode::Forbidden,
+            404 => ErrorCode::NotFound,
+            405 => ErrorCode::MethodNotAllowed,
+            408 | 503 => ErrorCode::Unavailable,
+            413 => ErrorCode::PayloadTooLarge,
+            415 => ErrorCode::UnsupportedMediaType,
+            _ => ErrorCode::Internal,
+        }
+    }
 }
 
 impl From<FieldError> for ApiError {
@@ -59,7 +79,12 @@ impl ResponseError for ApiError {
     }
 
     fn error_response(&self) -> HttpResponse {
-        HttpResponse::build(self.status_code()).json(ErrorResponse::new(
+        let mut response = HttpResponse::build(self.status_code());
+        if self.code == ErrorCode::Unauthorized {
+            // RFC 6750: say which scheme the server wants.
+            response.insert_header((WWW_AUTHENTICATE, r#"Bearer realm="finops""#));
+        }
+        response.json(ErrorResponse::new(
             self.code,
             self.message.clone(),
             self.field.clone(),

@@ -11,6 +11,7 @@ pub mod config;
 pub mod error;
 pub mod feed;
 pub mod healthcheck;
+pub mod middleware;
 
 pub mod routes;
 pub mod simulation;

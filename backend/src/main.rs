@@ -12,8 +12,18 @@ use clap::Parser;
 #[actix_web::main]
 async fn main() -> std::io::Result<ExitCode> {
     let config = Config::parse();
+    if config.generate_token {
+        let token = backend::auth::tokens::generate();
+        println!("token  = \"{}\"", token.expose());
+        println!(
+            "sha256 = \"{}\"",
+            backend::auth::tokens::sha256_hex(token.expose())
+        );
+        println!("# Put one of the two lines in the tokens file; give the token to its user.");
+        return Ok(ExitCode::SUCCESS);
+    }
     if config.healthcheck {
-        let target = healthcheck::target(config.bind, config.port);
+        let target = healthcheck::target(config.server.bind, config.server.port);
         return Ok(match healthcheck::check(target, Duration::from_secs(3)) {
             Ok(()) => ExitCode::SUCCESS,
             Err(message) => {
@@ -23,7 +33,7 @@ async fn main() -> std::io::Result<ExitCode> {
         });
     }
     init_tracing();
-    let (bind, web_dir) = (config.bind, config.web_dir.clone());
+    let (bind, web_dir) = (config.server.bind, config.server.web_dir.clone());
     let app = Application::build(config).await?;
     tracing::info!(
         "FinOps dashboard on http://{bind}:{} (web client from {})",

@@ -9,7 +9,7 @@ use actix::{Actor, Arbiter};
 use actix_cors::Cors;
 use actix_web::body::MessageBody;
 use actix_web::dev::{Server, ServerHandle, ServiceRequest, ServiceResponse};
-use actix_web::middleware::{Compress, Next, from_fn};
+use actix_web::middleware::{Compress, from_fn};
 use actix_web::{App, HttpServer, web};
 use parking_lot::RwLock;
 use tokio_util::sync::CancellationToken;
@@ -19,13 +19,15 @@ use crate::actors::detector::AnomalyDetector;
 use crate::actors::generator::TenantGenerator;
 use crate::aggregation::{Store, StoreConfig};
 use crate::anomaly::{AnomalyBook, Detector, DetectorConfig};
+use crate::auth::TokenTable;
 use crate::config::Config;
 use crate::error;
 use crate::feed::Hub;
+use crate::middleware::{json_errors, observe, origin_guard};
 use crate::routes;
 use crate::simulation::{SimConfig, build_tenants};
 use crate::state::AppState;
-use crate::telemetry::{RouteLabel, RouteLabels, Telemetry};
+use crate::telemetry::Telemetry;
 
 /// Frames the hub keeps for a slow session before it lags (~64 s).
 const HUB_CAPACITY: usize = 256;
@@ -42,6 +44,16 @@ pub struct Application {
 impl Application {
     /// Starts the actors and binds the server. Must run inside an actix system.
     pub async fn build(config: Config) -> std::io::Result<Application> {
+        let tokens = TokenTable::load(
+            config.auth.api_token.as_ref(),
+            config.auth.tokens_file.as_deref(),
+        )
+        .map_err(std::io::Error::other)?;
+        if tokens.is_open() {
+            tracing::info!("no tokens configured: every endpoint is open to whoever can reach it");
+        } else {
+            tracing::info!(tokens = ?tokens.summary(), "tokens configured: reads and writes need one");
+        }
         let config = Arc::new(config);
         let telemetry = Arc::new(Telemetry::new());
         let store = Arc::new(Store::new(StoreConfig::default(), start_seq()));
@@ -65,21 +77,25 @@ impl Application {
                 Aggregator::new(store, hub, telemetry, Some(detector))
             })
         };
-        if !config.no_simulator && config.rate > 0.0 {
+        let simulator = &config.simulator;
+        if simulator.enabled() {
             let sim = SimConfig {
-                tenants: config.tenants as usize,
-                customers: config.customers as usize,
-                rate_per_sec: config.rate,
-                seed: config.seed.unwrap_or_else(rand::random),
-                incident_every: config.incident_every(),
+                tenants: simulator.tenants as usize,
+                customers: simulator.customers as usize,
+                rate_per_sec: simulator.rate,
+                seed: simulator.seed.unwrap_or_else(rand::random),
+                incident_every: simulator.incidents(),
             };
             for tenant in build_tenants(&sim) {
                 TenantGenerator::new(tenant, aggregator.clone(), telemetry.clone()).start();
             }
         }
 
+        let openapi = routes::openapi::document(!tokens.is_open()).into();
         let state = AppState {
             config: config.clone(),
+            tokens: Arc::new(tokens),
+            openapi,
             store,
             hub,
             book,
@@ -89,13 +105,14 @@ impl Application {
             shutdown: CancellationToken::new(),
         };
 
-        if !config.web_dir.join("index.html").is_file() {
+        let server_config = &config.server;
+        if !server_config.web_dir.join("index.html").is_file() {
             tracing::warn!(
-                dir = %config.web_dir.display(),
+                dir = %server_config.web_dir.display(),
                 "no built web client there; `/` lists the API instead (run `bash web/build.sh`)"
             );
         }
-        let listener = TcpListener::bind((config.bind, config.port))?;
+        let listener = TcpListener::bind((server_config.bind, server_config.port))?;
         let port = listener.local_addr()?.port();
         let app_state = state.clone();
         let mut server = HttpServer::new(move || app(app_state.clone()))
@@ -103,7 +120,7 @@ impl Application {
             .tcp_nodelay(true)
             .disable_signals()
             .shutdown_timeout(5);
-        if let Some(workers) = config.workers {
+        if let Some(workers) = server_config.workers {
             server = server.workers(workers.max(1));
         }
         let server = server.run();
@@ -161,15 +178,18 @@ fn app(
         InitError = (),
     >,
 > {
-    let web_dir = state.config.web_dir.clone();
-    let cors = cors(&state.config.cors_origins);
+    let web_dir = state.config.server.web_dir.clone();
+    let cors = cors(&state.config.auth.cors_origins);
+    // Outermost last: observe → compress → JSON errors → origin guard → CORS → routes.
     App::new()
         .app_data(web::Data::new(state))
         .app_data(web::QueryConfig::default().error_handler(error::query_error))
         .app_data(web::PathConfig::default().error_handler(error::path_error))
-        .wrap(Compress::default())
         .wrap(cors)
-        .wrap(from_fn(observe))
+        .wrap(from_fn(origin_guard::refuse_foreign_writes))
+        .wrap(from_fn(json_errors::json_error_bodies))
+        .wrap(Compress::default())
+        .wrap(from_fn(observe::observe))
         .configure(routes::configure)
         .configure(|cfg| routes::web::configure(cfg, &web_dir))
 }
@@ -179,38 +199,9 @@ fn cors(origins: &[String]) -> Cors {
     origins
         .iter()
         .fold(Cors::default(), |cors, origin| cors.allowed_origin(origin))
-        .allowed_methods(["GET", "POST"])
+        .allowed_methods(["GET", "POST", "PUT", "DELETE"])
         .allowed_headers(["authorization", "content-type"])
         .max_age(3600)
-}
-
-/// Counts and times every request by route pattern.
-async fn observe(
-    req: ServiceRequest,
-    next: Next<impl MessageBody>,
-) -> Result<ServiceResponse<impl MessageBody>, actix_web::Error> {
-    let started = Instant::now();
-    let telemetry = req
-        .app_data::<web::Data<AppState>>()
-        .map(|s| s.telemetry.clone());
-    let res = next.call(req).await?;
-    if let Some(t) = telemetry {
-        let route = res
-            .request()
-            .match_pattern()
-            .unwrap_or_else(|| "static".into());
-        let status = res.status().as_u16();
-        t.http_requests
-            .get_or_create(&RouteLabels {
-                route: route.clone(),
-                status,
-            })
-            .inc();
-        t.http_request_seconds
-            .get_or_create(&RouteLabel { route })
-            .observe(started.elapsed().as_secs_f64());
-    }
-    Ok(res)
 }
 
 /// The first cursor: microseconds since the epoch at start, so a restarted

@@ -11,6 +11,7 @@ use tokio_util::sync::CancellationToken;
 use crate::actors::aggregator::Aggregator;
 use crate::aggregation::Store;
 use crate::anomaly::AnomalyBook;
+use crate::auth::TokenTable;
 use crate::config::Config;
 use crate::feed::Hub;
 use crate::telemetry::Telemetry;
@@ -18,6 +19,10 @@ use crate::telemetry::Telemetry;
 #[derive(Clone)]
 pub struct AppState {
     pub config: Arc<Config>,
+    /// The tokens the server accepts (empty: open to everyone).
+    pub tokens: Arc<TokenTable>,
+    /// `GET /api/openapi.json`, built once at start-up.
+    pub openapi: bytestring::ByteString,
     pub store: Arc<Store>,
     pub hub: Hub,
     pub book: Arc<RwLock<AnomalyBook>>,

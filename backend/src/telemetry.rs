@@ -46,6 +46,8 @@ pub enum Disconnect {
     ClientClosed,
     SendTimeout,
     HeartbeatTimeout,
+    /// The client sent a frame or message over the size limit.
+    MessageTooBig,
     ProtocolError,
     Shutdown,
 }
@@ -56,6 +58,7 @@ impl EncodeLabelValue for Disconnect {
             Disconnect::ClientClosed => "client_closed",
             Disconnect::SendTimeout => "send_timeout",
             Disconnect::HeartbeatTimeout => "heartbeat_timeout",
+            Disconnect::MessageTooBig => "message_too_big",
             Disconnect::ProtocolError => "protocol_error",
             Disconnect::Shutdown => "shutdown",
         }

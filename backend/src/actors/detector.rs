@@ -150,7 +150,7 @@ mod tests {
         );
         assert_eq!(book.read().open_count(), 1);
         match rx.try_recv() {
-            Ok(Event::Anomaly(message)) => match serde_json::from_str(&message).unwrap() {
+            Ok(Event::Anomaly(event)) => match serde_json::from_str(&event.message).unwrap() {
                 ServerMessage::Anomaly { anomaly: sent } => assert_eq!(sent.id, anomaly.id),
                 other => panic!("{other:?}"),
             },

@@ -85,10 +85,20 @@ impl AnomalyBook {
 
     /// Up to `limit` anomalies with the given status (all if `None`), newest start first.
     pub fn list(&self, status: Option<AnomalyStatus>, limit: usize) -> Vec<Anomaly> {
+        self.list_where(status, limit, |_| true)
+    }
+
+    /// Like [`AnomalyBook::list`], of the anomalies `visible` admits.
+    pub fn list_where(
+        &self,
+        status: Option<AnomalyStatus>,
+        limit: usize,
+        visible: impl Fn(&Anomaly) -> bool,
+    ) -> Vec<Anomaly> {
         let mut matching: Vec<&Entry> = self
             .entries
             .iter()
-            .filter(|e| status.is_none_or(|s| e.anomaly.status == s))
+            .filter(|e| status.is_none_or(|s| e.anomaly.status == s) && visible(&e.anomaly))
             .collect();
         matching.sort_by_key(|e| std::cmp::Reverse((e.anomaly.started_at, e.seq)));
         matching
@@ -116,9 +126,18 @@ impl AnomalyBook {
 
     /// Anomalies still ongoing (no `endedAt`) that nobody has acknowledged or dismissed.
     pub fn open_count(&self) -> usize {
+        self.open_count_where(|_| true)
+    }
+
+    /// Like [`AnomalyBook::open_count`], of the anomalies `visible` admits.
+    pub fn open_count_where(&self, visible: impl Fn(&Anomaly) -> bool) -> usize {
         self.entries
             .iter()
-            .filter(|e| e.anomaly.is_ongoing() && e.anomaly.status == AnomalyStatus::Open)
+            .filter(|e| {
+                e.anomaly.is_ongoing()
+                    && e.anomaly.status == AnomalyStatus::Open
+                    && visible(&e.anomaly)
+            })
             .count()
     }
 }

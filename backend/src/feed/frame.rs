@@ -25,8 +25,14 @@ impl SealedFrame {
         let last_seq = (first_seq + updates.len() as u64).saturating_sub(1);
         // Serialising plain data into a String cannot fail.
         let updates_json = serde_json::to_string(&updates).unwrap_or_else(|_| "[]".into());
-        let message = (!updates.is_empty())
-            .then(|| ByteString::from(delta_json(last_seq, sealed_at, &[&updates_json])));
+        let message = (!updates.is_empty()).then(|| {
+            ByteString::from(delta_json(
+                last_seq,
+                first_seq.saturating_sub(1),
+                sealed_at,
+                &[&updates_json],
+            ))
+        });
         SealedFrame {
             no,
             first_seq,
@@ -45,11 +51,13 @@ impl SealedFrame {
 
 /// Builds a `delta` message from already-serialised update arrays, so the
 /// updates of a frame are serialised once however many sessions send them.
-fn delta_json(cursor: u64, sealed_at: Timestamp, arrays: &[&str]) -> String {
+fn delta_json(cursor: u64, after: u64, sealed_at: Timestamp, arrays: &[&str]) -> String {
     let body_len: usize = arrays.iter().map(|a| a.len()).sum();
-    let mut out = String::with_capacity(body_len + 96);
+    let mut out = String::with_capacity(body_len + 112);
     out.push_str(r#"{"type":"delta","cursor":"#);
     out.push_str(&cursor.to_string());
+    out.push_str(r#","after":"#);
+    out.push_str(&after.to_string());
     out.push_str(r#","sealedAt":""#);
     out.push_str(&format_timestamp(sealed_at));
     out.push_str(r#"","updates":["#);
@@ -73,9 +81,10 @@ fn delta_json(cursor: u64, sealed_at: Timestamp, arrays: &[&str]) -> String {
     out
 }
 
-/// One `delta` message carrying the updates of consecutive frames, or `None`
-/// if they are all empty. A single frame's message is shared, not rebuilt.
-pub fn delta_message(frames: &[std::sync::Arc<SealedFrame>]) -> Option<ByteString> {
+/// One `delta` message continuing from `after` with the updates of
+/// consecutive frames, or `None` if they are all empty. A single frame's
+/// message is shared, not rebuilt.
+pub fn delta_message(frames: &[std::sync::Arc<SealedFrame>], after: u64) -> Option<ByteString> {
     let non_empty: Vec<&SealedFrame> = frames
         .iter()
         .map(|f| &**f)
@@ -83,12 +92,13 @@ pub fn delta_message(frames: &[std::sync::Arc<SealedFrame>]) -> Option<ByteStrin
         .collect();
     match non_empty.as_slice() {
         [] => None,
-        [one] => one.message.clone(),
+        [one] if one.first_seq == after + 1 => one.message.clone(),
         many => {
             let last = many[many.len() - 1];
             let arrays: Vec<&str> = many.iter().map(|f| f.updates_json.as_str()).collect();
             Some(ByteString::from(delta_json(
                 last.last_seq,
+                after,
                 last.sealed_at,
                 &arrays,
             )))
@@ -96,11 +106,50 @@ pub fn delta_message(frames: &[std::sync::Arc<SealedFrame>]) -> Option<ByteStrin
     }
 }
 
-/// A `delta` message for updates read back from the log.
-pub fn delta_from_updates(updates: &[MetricUpdate], sealed_at: Timestamp) -> Option<ByteString> {
-    let last = updates.last()?;
+/// A `delta` of the updates of `frames` that `keep` admits, continuing from
+/// `after` up to the last frame's cursor; `None` when none is admitted
+/// (the client's position stays `after`, which the next delta continues from).
+pub fn filtered_delta_message(
+    frames: &[std::sync::Arc<SealedFrame>],
+    after: u64,
+    keep: impl Fn(&MetricUpdate) -> bool,
+) -> Option<ByteString> {
+    let last = frames.last()?;
+    let kept: Vec<&MetricUpdate> = frames
+        .iter()
+        .flat_map(|f| f.updates.iter())
+        .filter(|u| keep(u))
+        .collect();
+    if kept.is_empty() {
+        return None;
+    }
+    let json = serde_json::to_string(&kept).ok()?;
+    Some(ByteString::from(delta_json(
+        last.last_seq,
+        after,
+        last.sealed_at,
+        &[&json],
+    )))
+}
+
+/// A `delta` message for updates read back from the log: everything the
+/// client may see in `(after, cursor]`.
+pub fn delta_from_updates(
+    updates: &[MetricUpdate],
+    after: u64,
+    cursor: u64,
+    sealed_at: Timestamp,
+) -> Option<ByteString> {
+    if updates.is_empty() {
+        return None;
+    }
     let json = serde_json::to_string(updates).ok()?;
-    Some(ByteString::from(delta_json(last.seq, sealed_at, &[&json])))
+    Some(ByteString::from(delta_json(
+        cursor,
+        after,
+        sealed_at,
+        &[&json],
+    )))
 }
 
 #[cfg(test)]
@@ -137,14 +186,16 @@ mod tests {
         let t = "2026-11-23T10:00:00.250Z".parse().unwrap();
         let frame = SealedFrame::new(1, 11, t, vec![update(11, "a"), update(12, "b")]);
         assert_eq!(frame.last_seq, 12);
-        let message = delta_message(&[Arc::new(frame)]).unwrap();
+        let message = delta_message(&[Arc::new(frame)], 10).unwrap();
         match parse(&message) {
             ServerMessage::Delta {
                 cursor,
+                after,
                 sealed_at,
                 updates,
             } => {
                 assert_eq!(cursor, 12);
+                assert_eq!(after, 10);
                 assert_eq!(sealed_at, t);
                 assert_eq!(updates, vec![update(11, "a"), update(12, "b")]);
             }
@@ -169,32 +220,65 @@ mod tests {
         ];
         assert!(frames[1].is_empty());
         assert_eq!(frames[1].last_seq, 1);
-        match parse(&delta_message(&frames).unwrap()) {
+        match parse(&delta_message(&frames, 0).unwrap()) {
             ServerMessage::Delta {
                 cursor,
+                after,
                 sealed_at,
                 updates,
             } => {
                 assert_eq!(cursor, 3);
+                assert_eq!(after, 0);
                 assert_eq!(sealed_at, t2);
                 assert_eq!(updates.iter().map(|u| u.seq).collect::<Vec<_>>(), [1, 2, 3]);
             }
             other => panic!("{other:?}"),
         }
-        assert!(delta_message(&frames[1..2]).is_none());
-        assert!(delta_message(&[]).is_none());
+        assert!(delta_message(&frames[1..2], 1).is_none());
+        assert!(delta_message(&[], 0).is_none());
+    }
+
+    #[test]
+    fn filtered_deltas_keep_only_admitted_updates_and_span_every_frame() {
+        let t = "2026-11-23T10:00:00.250Z".parse().unwrap();
+        let frames = [
+            Arc::new(SealedFrame::new(
+                1,
+                1,
+                t,
+                vec![update(1, "a"), update(2, "b")],
+            )),
+            Arc::new(SealedFrame::new(2, 3, t, vec![update(3, "b")])),
+        ];
+        let message = filtered_delta_message(&frames, 0, |u| u.customer_id == "a").unwrap();
+        match parse(&message) {
+            ServerMessage::Delta {
+                cursor,
+                after,
+                updates,
+                ..
+            } => {
+                assert_eq!((after, cursor), (0, 3));
+                assert_eq!(updates.iter().map(|u| u.seq).collect::<Vec<_>>(), [1]);
+            }
+            other => panic!("{other:?}"),
+        }
+        assert!(filtered_delta_message(&frames, 0, |_| false).is_none());
     }
 
     #[test]
     fn log_reads_become_deltas() {
         let t = "2026-11-23T10:00:00.250Z".parse().unwrap();
-        assert!(delta_from_updates(&[], t).is_none());
-        let message = delta_from_updates(&[update(7, "x")], t).unwrap();
+        assert!(delta_from_updates(&[], 5, 7, t).is_none());
+        let message = delta_from_updates(&[update(7, "x")], 5, 9, t).unwrap();
         match parse(&message) {
             ServerMessage::Delta {
-                cursor, updates, ..
+                cursor,
+                after,
+                updates,
+                ..
             } => {
-                assert_eq!(cursor, 7);
+                assert_eq!((after, cursor), (5, 9));
                 assert_eq!(updates.len(), 1);
             }
             other => panic!("{other:?}"),

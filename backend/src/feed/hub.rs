@@ -18,7 +18,15 @@ use super::frame::SealedFrame;
 #[derive(Debug, Clone)]
 pub enum Event {
     Frame(Arc<SealedFrame>),
-    Anomaly(ByteString),
+    Anomaly(AnomalyEvent),
+}
+
+/// An `anomaly` message and the one tenant it is about (`None`: it spans
+/// tenants), so a tenant-scoped session can tell whether to pass it on.
+#[derive(Debug, Clone)]
+pub struct AnomalyEvent {
+    pub tenant: Option<Arc<str>>,
+    pub message: ByteString,
 }
 
 #[derive(Debug, Clone)]
@@ -44,7 +52,10 @@ impl Hub {
 
     pub fn publish_anomaly(&self, anomaly: &Anomaly) {
         if let Some(message) = anomaly_message(anomaly) {
-            let _ = self.tx.send(Event::Anomaly(message));
+            let tenant = anomaly.entity.tenant().map(Arc::from);
+            let _ = self
+                .tx
+                .send(Event::Anomaly(AnomalyEvent { tenant, message }));
         }
     }
 }

@@ -4,5 +4,5 @@
 pub mod frame;
 pub mod hub;
 
-pub use frame::{SealedFrame, delta_from_updates, delta_message};
-pub use hub::{Event, Hub, anomaly_message};
+pub use frame::{SealedFrame, delta_from_updates, delta_message, filtered_delta_message};
+pub use hub::{AnomalyEvent, Event, Hub, anomaly_message};

@@ -1,14 +1,17 @@
 //! `GET /api/anomalies` and the actions people take on one:
-//! `POST /api/anomalies/{id}/ack`, `/dismiss`, `/reopen`.
+//! `POST /api/anomalies/{id}/ack`, `/dismiss`, `/reopen` — one handler, the
+//! action given by the route it is mounted on.
 
-use actix_web::{HttpRequest, get, post, web};
+use actix_web::{HttpRequest, web};
 use chrono::Utc;
 use protocol::validate::{parse_count, validate_reason};
-use protocol::{AnomaliesResponse, Anomaly, AnomalyActionRequest, AnomalyStatus};
+use protocol::{
+    AnomaliesResponse, Anomaly, AnomalyAction, AnomalyActionRequest, ErrorCode, StatusFilter,
+};
 use serde::Deserialize;
 use utoipa::IntoParams;
 
-use crate::auth::Authorized;
+use crate::auth::{Authorized, Decide, Read};
 use crate::error::ApiError;
 use crate::routes::body;
 use crate::state::AppState;
@@ -19,168 +22,162 @@ const ACTION_BODY_LIMIT: usize = 16 * 1024;
 #[derive(Debug, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct ListParams {
-    /// open, acknowledged, dismissed or all (default all).
+    /// Which anomalies: one status, or all (default).
+    #[param(value_type = Option<String>, pattern = "^(open|acknowledged|dismissed|all)$")]
     status: Option<String>,
-    /// Most anomalies to return (1–500, default 100).
+    /// Most anomalies to return (default 100).
+    #[param(value_type = Option<u32>, minimum = 1, maximum = 500)]
     limit: Option<String>,
 }
 
-fn status_filter(text: Option<&str>) -> Result<Option<AnomalyStatus>, ApiError> {
-    match text.map(str::trim) {
-        None | Some("all") => Ok(None),
-        Some("open") => Ok(Some(AnomalyStatus::Open)),
-        Some("acknowledged") => Ok(Some(AnomalyStatus::Acknowledged)),
-        Some("dismissed") => Ok(Some(AnomalyStatus::Dismissed)),
-        Some(other) => Err(ApiError::invalid(
+fn status_filter(text: Option<&str>) -> Result<StatusFilter, ApiError> {
+    let Some(text) = text else {
+        return Ok(StatusFilter::All);
+    };
+    StatusFilter::parse(text).ok_or_else(|| {
+        ApiError::invalid(
             "status",
-            format!("status `{other}` is not one of open, acknowledged, dismissed, all"),
-        )),
-    }
+            format!(
+                "status `{text}` is not one of {}",
+                StatusFilter::WORDS.join(", ")
+            ),
+        )
+    })
 }
 
-/// Anomalies, newest first.
+/// Anomalies, newest first (a tenant-scoped token sees its tenants' only).
 #[utoipa::path(
+    get,
+    path = protocol::paths::ANOMALIES,
     tag = "anomalies",
     params(ListParams),
     responses(
         (status = 200, description = "Anomalies with severity, trend and cause", body = AnomaliesResponse),
         (status = 400, description = "Bad filter", body = protocol::ErrorResponse),
+        (status = 401, description = "A token is configured and none (or a wrong one) was sent", body = protocol::ErrorResponse),
+        (status = 403, description = "The token's role may not read", body = protocol::ErrorResponse),
     )
 )]
-#[get("/api/anomalies")]
 pub async fn list(
+    auth: Authorized<Read>,
     state: web::Data<AppState>,
     query: web::Query<ListParams>,
 ) -> Result<web::Json<AnomaliesResponse>, ApiError> {
     let status = status_filter(query.status.as_deref())?;
     let limit = parse_count("limit", query.limit.as_deref(), 100, 500)?;
-    Ok(web::Json(AnomaliesResponse {
-        anomalies: state.book.read().list(status, limit),
-    }))
+    let anomalies = state.book.read().list_where(
+        match status {
+            StatusFilter::All => None,
+            StatusFilter::Only(s) => Some(s),
+        },
+        limit,
+        |a| auth.caller.sees_anomaly(a),
+    );
+    Ok(web::Json(AnomaliesResponse { anomalies }))
 }
 
-async fn act(
-    state: &AppState,
-    req: &HttpRequest,
-    payload: web::Payload,
-    id: &str,
-    status: AnomalyStatus,
-) -> Result<web::Json<Anomaly>, ApiError> {
-    let bytes = body::read(req, payload, ACTION_BODY_LIMIT).await?;
-    let request: AnomalyActionRequest = if bytes.iter().all(u8::is_ascii_whitespace) {
-        AnomalyActionRequest::default()
+/// The optional body: empty, `null`, `{}` or `{"reason": "…"}`.
+fn reason_of(bytes: &[u8]) -> Result<Option<String>, ApiError> {
+    let request: Option<AnomalyActionRequest> = if bytes.iter().all(u8::is_ascii_whitespace) {
+        None
     } else {
-        body::json(&bytes)?
+        body::json(bytes)?
     };
-    let reason = validate_reason(request.reason.as_deref())?;
+    let reason = request.and_then(|r| r.reason);
+    Ok(validate_reason(reason.as_deref())?)
+}
+
+/// Acknowledge, dismiss or reopen (whichever route this is mounted on).
+/// The body is optional: empty, `null`, `{}` or `{"reason": "…"}`, always
+/// sent as `application/json`. Returns the anomaly as stored.
+#[utoipa::path(
+    post,
+    path = protocol::paths::ANOMALY_ACK,
+    tag = "anomalies",
+    params(("id" = String, Path, description = "Anomaly id, as listed by GET /api/anomalies")),
+    request_body(content = Option<AnomalyActionRequest>, content_type = "application/json", description = "Optional reason (at most 500 characters)"),
+    responses(
+        (status = 200, description = "The anomaly as stored", body = Anomaly),
+        (status = 400, description = "Bad body or reason", body = protocol::ErrorResponse),
+        (status = 401, description = "A token is configured and none (or a wrong one) was sent", body = protocol::ErrorResponse),
+        (status = 403, description = "The token may not decide, or the request came from another web origin", body = protocol::ErrorResponse),
+        (status = 404, description = "No anomaly with this id (that the token may see)", body = protocol::ErrorResponse),
+        (status = 413, description = "Body too large", body = protocol::ErrorResponse),
+        (status = 415, description = "The body is not `application/json`", body = protocol::ErrorResponse),
+    )
+)]
+pub async fn decide(
+    auth: Authorized<Decide>,
+    action: web::Data<AnomalyAction>,
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    id: web::Path<String>,
+    payload: web::Payload,
+) -> Result<web::Json<Anomaly>, ApiError> {
+    body::require_json(&req)?;
+    let bytes = body::read(&req, payload, ACTION_BODY_LIMIT).await?;
+    let reason = reason_of(&bytes)?;
+    let not_found = || {
+        ApiError::new(
+            ErrorCode::NotFound,
+            format!("no anomaly with id `{id}`"),
+            Some("id"),
+        )
+    };
+    // A scoped caller cannot tell another tenant's anomaly from a missing one.
+    let visible = state
+        .book
+        .read()
+        .get(&id)
+        .is_some_and(|a| auth.caller.sees_anomaly(a));
+    if !visible {
+        return Err(not_found());
+    }
     let updated = state
         .book
         .write()
-        .set_status(id, status, reason, Utc::now())
-        .ok_or_else(|| {
-            ApiError::new(
-                protocol::ErrorCode::NotFound,
-                format!("no anomaly with id `{id}`"),
-                Some("id"),
-            )
-        })?;
-
+        .set_status(&id, action.status(), reason, Utc::now())
+        .ok_or_else(not_found)?;
     state.hub.publish_anomaly(&updated);
     let open = state.book.read().open_count();
     state.telemetry.anomalies_open.set(open as i64);
     Ok(web::Json(updated))
 }
 
-/// Acknowledge: someone is on it.
-#[utoipa::path(
-    tag = "anomalies",
-    params(("id" = String, Path, description = "Anomaly id, e.g. anm-000017")),
-    request_body(content = Option<AnomalyActionRequest>, description = "Optional reason"),
-    responses(
-        (status = 200, description = "The anomaly as stored", body = Anomaly),
-        (status = 400, description = "Bad body", body = protocol::ErrorResponse),
-        (status = 401, description = "Token required", body = protocol::ErrorResponse),
-        (status = 404, description = "Unknown id", body = protocol::ErrorResponse),
-    ),
-    security(("bearer" = []))
-)]
-#[post("/api/anomalies/{id}/ack")]
-pub async fn ack(
-    _auth: Authorized,
-    state: web::Data<AppState>,
-    req: HttpRequest,
-    id: web::Path<String>,
-    payload: web::Payload,
-) -> Result<web::Json<Anomaly>, ApiError> {
-    act(&state, &req, payload, &id, AnomalyStatus::Acknowledged).await
-}
-
-/// Dismiss: not a problem.
-#[utoipa::path(
-    tag = "anomalies",
-    params(("id" = String, Path, description = "Anomaly id")),
-    request_body(content = Option<AnomalyActionRequest>, description = "Optional reason"),
-    responses(
-        (status = 200, description = "The anomaly as stored", body = Anomaly),
-        (status = 400, description = "Bad body", body = protocol::ErrorResponse),
-        (status = 401, description = "Token required", body = protocol::ErrorResponse),
-        (status = 404, description = "Unknown id", body = protocol::ErrorResponse),
-    ),
-    security(("bearer" = []))
-)]
-#[post("/api/anomalies/{id}/dismiss")]
-pub async fn dismiss(
-    _auth: Authorized,
-    state: web::Data<AppState>,
-    req: HttpRequest,
-    id: web::Path<String>,
-    payload: web::Payload,
-) -> Result<web::Json<Anomaly>, ApiError> {
-    act(&state, &req, payload, &id, AnomalyStatus::Dismissed).await
-}
-
-/// Reopen an acknowledged or dismissed anomaly.
-#[utoipa::path(
-    tag = "anomalies",
-    params(("id" = String, Path, description = "Anomaly id")),
-    request_body(content = Option<AnomalyActionRequest>, description = "Optional reason"),
-    responses(
-        (status = 200, description = "The anomaly as stored", body = Anomaly),
-        (status = 401, description = "Token required", body = protocol::ErrorResponse),
-        (status = 404, description = "Unknown id", body = protocol::ErrorResponse),
-    ),
-    security(("bearer" = []))
-)]
-#[post("/api/anomalies/{id}/reopen")]
-pub async fn reopen(
-    _auth: Authorized,
-    state: web::Data<AppState>,
-    req: HttpRequest,
-    id: web::Path<String>,
-    payload: web::Payload,
-) -> Result<web::Json<Anomaly>, ApiError> {
-    act(&state, &req, payload, &id, AnomalyStatus::Open).await
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+    use protocol::AnomalyStatus;
 
     #[test]
     fn status_filters() {
-        assert_eq!(status_filter(None).unwrap(), None);
-        assert_eq!(status_filter(Some("all")).unwrap(), None);
+        assert_eq!(status_filter(None).unwrap(), StatusFilter::All);
+        assert_eq!(status_filter(Some("all")).unwrap(), StatusFilter::All);
         assert_eq!(
             status_filter(Some("open")).unwrap(),
-            Some(AnomalyStatus::Open)
-        );
-        assert_eq!(
-            status_filter(Some("dismissed")).unwrap(),
-            Some(AnomalyStatus::Dismissed)
+            StatusFilter::Only(AnomalyStatus::Open)
         );
         assert_eq!(
             status_filter(Some("closed")).unwrap_err().field.as_deref(),
             Some("status")
+        );
+    }
+
+    #[test]
+    fn bodies_may_be_empty_null_or_carry_a_reason() {
+        assert_eq!(reason_of(b"").unwrap(), None);
+        assert_eq!(reason_of(b"  ").unwrap(), None);
+        assert_eq!(reason_of(b"null").unwrap(), None);
+        assert_eq!(reason_of(b"{}").unwrap(), None);
+        assert_eq!(
+            reason_of(br#"{"reason": " batch job "}"#)
+                .unwrap()
+                .as_deref(),
+            Some("batch job")
+        );
+        assert_eq!(
+            reason_of(br#"{"reason": 5}"#).unwrap_err().field.as_deref(),
+            Some("reason")
         );
     }
 }

@@ -17,6 +17,39 @@ fn too_large(limit: usize) -> ApiError {
     )
 }
 
+/// Refuses a body that does not say it is JSON (`application/json`, or
+/// `application/<something>+json`). Browsers send other types (`text/plain`,
+/// forms) from any web page without asking the server first; JSON they
+/// only send after a CORS preflight this server answers for its own origin.
+pub fn require_json(req: &HttpRequest) -> Result<(), ApiError> {
+    let given = req
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("");
+    let essence = given
+        .split(';')
+        .next()
+        .unwrap_or("")
+        .trim()
+        .to_ascii_lowercase();
+    if essence == "application/json"
+        || (essence.starts_with("application/") && essence.ends_with("+json"))
+    {
+        return Ok(());
+    }
+    let got = if given.is_empty() {
+        "no content type".to_string()
+    } else {
+        format!("`{given}`")
+    };
+    Err(ApiError::new(
+        ErrorCode::UnsupportedMediaType,
+        format!("this endpoint accepts only `content-type: application/json` bodies, not {got}"),
+        Some("Content-Type"),
+    ))
+}
+
 /// Collects the body, refusing it as soon as it passes `limit` bytes.
 pub async fn read(
     req: &HttpRequest,
@@ -66,7 +99,32 @@ pub fn json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use actix_web::test::TestRequest;
     use protocol::IngestRequest;
+
+    #[test]
+    fn only_json_content_types_pass() {
+        let with = |ct: &str| {
+            let req = TestRequest::default()
+                .insert_header((header::CONTENT_TYPE, ct))
+                .to_http_request();
+            require_json(&req)
+        };
+        assert!(with("application/json").is_ok());
+        assert!(with("Application/JSON; charset=utf-8").is_ok());
+        assert!(with("application/merge-patch+json").is_ok());
+        for refused in [
+            "text/plain",
+            "application/x-www-form-urlencoded",
+            "multipart/form-data",
+            "application/jsonx",
+        ] {
+            let err = with(refused).unwrap_err();
+            assert_eq!(err.code, ErrorCode::UnsupportedMediaType, "{refused}");
+        }
+        let none = require_json(&TestRequest::default().to_http_request()).unwrap_err();
+        assert!(none.message.contains("no content type"));
+    }
 
     #[test]
     fn errors_name_the_field_path() {

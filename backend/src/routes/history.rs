@@ -1,6 +1,6 @@
 //! `GET /api/metrics/history`: a window in buckets at a fitting resolution.
 
-use actix_web::{get, web};
+use actix_web::web;
 use chrono::Utc;
 use protocol::HistoryResponse;
 use protocol::limits::{HISTORY_CUSTOMERS_DEFAULT, HISTORY_CUSTOMERS_MAX};
@@ -10,6 +10,7 @@ use serde::Deserialize;
 use utoipa::IntoParams;
 
 use crate::aggregation::query::{self, HistoryQuery, MAX_HISTORY_BUCKETS};
+use crate::auth::{Authorized, Read};
 use crate::error::ApiError;
 use crate::routes::params;
 use crate::state::AppState;
@@ -17,29 +18,38 @@ use crate::state::AppState;
 #[derive(Debug, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct HistoryParams {
-    /// Start of the range (RFC 3339 or epoch ms); within the last 24 h.
+    /// Start of the range (RFC 3339 or epoch ms); within the last 24 h, before `to`.
+    #[param(value_type = Option<String>, format = DateTime)]
     from: Option<String>,
-    /// End of the range (default: now).
+    /// End of the range (default: now); `from` is required with it.
+    #[param(value_type = Option<String>, format = DateTime)]
     to: Option<String>,
-    /// Instead of from/to: one of 5m, 15m, 1h, 24h, ending now.
+    /// Instead of from/to: a window ending now.
+    #[param(value_type = Option<String>, pattern = "^(5m|15m|1h|24h)$")]
     window: Option<String>,
     /// Bucket width in seconds (default: fits the range; rounded up to what is stored).
+    #[param(value_type = Option<u32>, minimum = 1, maximum = 86400)]
     step: Option<String>,
-    /// Customers listed per bucket, most expensive first (1–1000, default 25).
+    /// Customers listed per bucket, most expensive first (default 25).
+    #[param(value_type = Option<u32>, minimum = 1, maximum = 1000)]
     customers: Option<String>,
 }
 
 /// Dense, aligned buckets over the range, each with totals, cost by model and top customers.
 #[utoipa::path(
+    get,
+    path = protocol::paths::HISTORY,
     tag = "history",
     params(HistoryParams),
     responses(
         (status = 200, description = "Buckets covering the range", body = HistoryResponse),
-        (status = 400, description = "Malformed, reversed, future, too old or too fine a range", body = protocol::ErrorResponse),
+        (status = 400, description = "Malformed, reversed, future, too old or too fine a range, or window with from/to", body = protocol::ErrorResponse),
+        (status = 401, description = "A token is configured and none (or a wrong one) was sent", body = protocol::ErrorResponse),
+        (status = 403, description = "The token's role may not read", body = protocol::ErrorResponse),
     )
 )]
-#[get("/api/metrics/history")]
 pub async fn history(
+    auth: Authorized<Read>,
     state: web::Data<AppState>,
     query: web::Query<HistoryParams>,
 ) -> Result<web::Json<HistoryResponse>, ApiError> {
@@ -83,5 +93,7 @@ pub async fn history(
         step,
         customers,
     };
-    Ok(web::Json(query::history(&state.store.read(), &q, now)))
+    let store = state.store.read();
+    let selection = auth.caller.scope.resolve(&store.names);
+    Ok(web::Json(query::history(&store, &q, &selection, now)))
 }

@@ -1,13 +1,13 @@
 //! `POST /api/ingest`: a batch of reports from a real source.
 
-use actix_web::{HttpRequest, post, web};
+use actix_web::{HttpRequest, web};
 use chrono::Utc;
 use protocol::limits::MAX_INGEST_BATCH;
 use protocol::validate::validate_update;
 use protocol::{ErrorCode, IngestRequest, IngestResponse};
 
-use crate::actors::aggregator::Ingest;
-use crate::auth::Authorized;
+use crate::actors::aggregator::Ingest as IngestBatch;
+use crate::auth::{Authorized, Ingest};
 use crate::error::ApiError;
 use crate::routes::body;
 use crate::state::AppState;
@@ -15,25 +15,28 @@ use crate::telemetry::Source;
 
 /// Accept a batch whole, or refuse it whole naming the first bad field.
 #[utoipa::path(
+    post,
+    path = protocol::paths::INGEST,
     tag = "ingest",
-    request_body(content = IngestRequest, description = "Up to 20000 raw reports"),
+    request_body(content = IngestRequest, content_type = "application/json", description = "Up to 20000 raw reports"),
     responses(
         (status = 200, description = "All accepted", body = IngestResponse),
         (status = 400, description = "A report is invalid; `field` says which", body = protocol::ErrorResponse),
-        (status = 401, description = "Token required", body = protocol::ErrorResponse),
+        (status = 401, description = "A token is configured and none (or a wrong one) was sent", body = protocol::ErrorResponse),
+        (status = 403, description = "The token may not ingest, or not for this tenant; or the request came from another web origin", body = protocol::ErrorResponse),
         (status = 413, description = "Body or batch too large", body = protocol::ErrorResponse),
+        (status = 415, description = "The body is not `application/json`", body = protocol::ErrorResponse),
         (status = 503, description = "Shutting down", body = protocol::ErrorResponse),
-    ),
-    security(("bearer" = []))
+    )
 )]
-#[post("/api/ingest")]
 pub async fn ingest(
-    _auth: Authorized,
+    auth: Authorized<Ingest>,
     state: web::Data<AppState>,
     req: HttpRequest,
     payload: web::Payload,
 ) -> Result<web::Json<IngestResponse>, ApiError> {
-    let bytes = body::read(&req, payload, state.config.max_body_bytes).await?;
+    body::require_json(&req)?;
+    let bytes = body::read(&req, payload, state.config.server.max_body_bytes).await?;
     let request: IngestRequest = body::json(&bytes)?;
     if request.updates.len() > MAX_INGEST_BATCH {
         return Err(ApiError::new(
@@ -49,10 +52,19 @@ pub async fn ingest(
     for (i, update) in request.updates.iter().enumerate() {
         validate_update(update, now)
             .map_err(|e| ApiError::from(e.within(&format!("updates[{i}]"))))?;
+        if !auth.caller.sees_tenant(&update.tenant_id) {
+            return Err(ApiError::forbidden(
+                format!(
+                    "this token may not send reports for tenant `{}`",
+                    update.tenant_id
+                ),
+                Some(&format!("updates[{i}].tenantId")),
+            ));
+        }
     }
     let accepted = state
         .aggregator
-        .send(Ingest {
+        .send(IngestBatch {
             updates: request.updates,
             source: Source::Http,
         })

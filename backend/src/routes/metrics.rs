@@ -1,6 +1,6 @@
 //! `GET /api/metrics`: the update feed for polling clients.
 
-use actix_web::{get, web};
+use actix_web::web;
 use chrono::{Duration as ChronoDuration, Utc};
 use protocol::limits::{POLL_LIMIT_DEFAULT, POLL_LIMIT_MAX};
 use protocol::time::format_timestamp;
@@ -10,6 +10,7 @@ use serde::Deserialize;
 use utoipa::IntoParams;
 
 use crate::aggregation::{Expired, query};
+use crate::auth::{Authorized, Read};
 use crate::error::ApiError;
 use crate::routes::params;
 use crate::state::AppState;
@@ -23,10 +24,14 @@ const DEFAULT_LOOKBACK_SECS: i64 = 10;
 #[into_params(parameter_in = Query)]
 pub struct FeedParams {
     /// Continue after this `seq` (the `cursor` of the previous response).
+    #[param(value_type = Option<u64>, minimum = 0)]
     cursor: Option<String>,
-    /// Start with the updates recorded at or after this time (RFC 3339 or epoch ms).
+    /// Start with the updates recorded at or after this time (RFC 3339 or
+    /// epoch milliseconds); within the live feed's last 15 minutes.
+    #[param(value_type = Option<String>, format = DateTime)]
     since: Option<String>,
-    /// Most updates to return (1–10000, default 2000).
+    /// Most updates to return (default 2000).
+    #[param(value_type = Option<u32>, minimum = 1, maximum = 10000)]
     limit: Option<String>,
 }
 
@@ -43,16 +48,20 @@ fn expired(cursor: u64, e: Expired) -> ApiError {
 
 /// Updates after a cursor (or since a time), at most `limit`, with the cursor to continue from.
 #[utoipa::path(
+    get,
+    path = protocol::paths::METRICS,
     tag = "feed",
     params(FeedParams),
     responses(
-        (status = 200, description = "Consecutive updates in seq order", body = MetricsResponse),
-        (status = 400, description = "Malformed, future or too old parameter", body = protocol::ErrorResponse),
+        (status = 200, description = "Updates in seq order (consecutive, or with holes where a tenant-scoped token sees only its tenants)", body = MetricsResponse),
+        (status = 400, description = "Malformed, future or too old parameter, or cursor and since together", body = protocol::ErrorResponse),
+        (status = 401, description = "A token is configured and none (or a wrong one) was sent", body = protocol::ErrorResponse),
+        (status = 403, description = "The token's role may not read", body = protocol::ErrorResponse),
         (status = 410, description = "Cursor no longer in the log: reload a snapshot", body = protocol::ErrorResponse),
     )
 )]
-#[get("/api/metrics")]
 pub async fn feed(
+    auth: Authorized<Read>,
     state: web::Data<AppState>,
     query: web::Query<FeedParams>,
 ) -> Result<web::Json<MetricsResponse>, ApiError> {
@@ -97,15 +106,15 @@ pub async fn feed(
             .cursor_at((now - ChronoDuration::seconds(DEFAULT_LOOKBACK_SECS)).timestamp_millis())
             .unwrap_or_else(|e| e.oldest_cursor),
     };
-    let (metrics, has_more) =
-        query::updates_after(&store, cursor, limit).map_err(|e| expired(cursor, e))?;
+    let selection = auth.caller.scope.resolve(&store.names);
+    let page =
+        query::updates_after(&store, cursor, limit, &selection).map_err(|e| expired(cursor, e))?;
     drop(store);
-    let next = metrics.last().map_or(cursor, |u| u.seq);
     Ok(web::Json(MetricsResponse {
-        metrics,
-        next_poll_after: if has_more { 0 } else { POLL_AFTER_MS },
-        cursor: next,
-        has_more,
+        metrics: page.updates,
+        next_poll_after: if page.more { 0 } else { POLL_AFTER_MS },
+        cursor: page.cursor,
+        has_more: page.more,
         server_time: now,
     }))
 }

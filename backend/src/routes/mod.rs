@@ -1,5 +1,6 @@
-//! HTTP routes, one file per resource. Handlers parse and validate, call
-//! plain functions, and shape the response; nothing else.
+//! The HTTP routes, one file per resource, mounted from the paths in
+//! `protocol::paths`. Each path is one actix resource, so a method it does
+//! not answer gets 405 with `Allow` (and the JSON error body).
 
 pub mod anomalies;
 pub mod body;
@@ -14,23 +15,29 @@ pub mod web;
 pub mod ws;
 
 use actix_web::web as aw;
+use protocol::AnomalyAction;
+use protocol::paths;
 
 use crate::error;
 
 /// Every API route, the WebSocket and the operational endpoints.
 pub fn configure(cfg: &mut aw::ServiceConfig) {
-    cfg.service(metrics::feed)
-        .service(history::history)
-        .service(stats::stats)
-        .service(anomalies::list)
-        .service(anomalies::ack)
-        .service(anomalies::dismiss)
-        .service(anomalies::reopen)
-        .service(ingest::ingest)
-        .service(openapi::openapi_json)
-        .service(health::healthz)
-        .service(health::prometheus)
-        .service(ws::ws)
+    cfg.service(aw::resource(paths::METRICS).get(metrics::feed))
+        .service(aw::resource(paths::HISTORY).get(history::history))
+        .service(aw::resource(paths::STATS).get(stats::stats))
+        .service(aw::resource(paths::ANOMALIES).get(anomalies::list));
+    for action in AnomalyAction::ALL {
+        cfg.service(
+            aw::resource(action.path_pattern())
+                .app_data(aw::Data::new(action))
+                .post(anomalies::decide),
+        );
+    }
+    cfg.service(aw::resource(paths::INGEST).post(ingest::ingest))
+        .service(aw::resource(paths::OPENAPI).get(openapi::openapi_json))
+        .service(aw::resource(paths::HEALTHZ).get(health::healthz))
+        .service(aw::resource(paths::PROMETHEUS).get(health::prometheus))
+        .service(aw::resource(paths::WS).get(ws::ws))
         // Unknown API paths get a JSON 404, not the web client.
-        .service(aw::scope("/api").default_service(aw::to(error::api_not_found)));
+        .service(aw::scope(paths::API).default_service(aw::to(error::api_not_found)));
 }

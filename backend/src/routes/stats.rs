@@ -1,6 +1,6 @@
 //! `GET /api/stats`: spend rate, totals and breakdowns for a window.
 
-use actix_web::{get, web};
+use actix_web::web;
 use chrono::Utc;
 use protocol::StatsResponse;
 use protocol::time::TimeWindow;
@@ -9,6 +9,7 @@ use serde::Deserialize;
 use utoipa::IntoParams;
 
 use crate::aggregation::query;
+use crate::auth::{Authorized, Read};
 use crate::error::ApiError;
 use crate::routes::params;
 use crate::state::AppState;
@@ -16,27 +17,35 @@ use crate::state::AppState;
 #[derive(Debug, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct StatsParams {
-    /// One of 5m (default), 15m, 1h, 24h, ending now.
+    /// A window ending now (default 5m).
+    #[param(value_type = Option<String>, pattern = "^(5m|15m|1h|24h)$")]
     window: Option<String>,
-    /// Instead of window: start of the range (RFC 3339 or epoch ms).
+    /// Instead of window: start of the range (RFC 3339 or epoch ms), within the last 24 h.
+    #[param(value_type = Option<String>, format = DateTime)]
     from: Option<String>,
-    /// Instead of window: end of the range (default now).
+    /// Instead of window: end of the range (default now); `from` is required with it.
+    #[param(value_type = Option<String>, format = DateTime)]
     to: Option<String>,
-    /// Top customers to list (1–1000, default 10).
+    /// Top customers to list (default 10).
+    #[param(value_type = Option<u32>, minimum = 1, maximum = 1000)]
     customers: Option<String>,
 }
 
 /// The headline numbers for a window.
 #[utoipa::path(
+    get,
+    path = protocol::paths::STATS,
     tag = "stats",
     params(StatsParams),
     responses(
         (status = 200, description = "Spend rate, totals, cost by model, top customers, tenants", body = StatsResponse),
         (status = 400, description = "Bad window or range", body = protocol::ErrorResponse),
+        (status = 401, description = "A token is configured and none (or a wrong one) was sent", body = protocol::ErrorResponse),
+        (status = 403, description = "The token's role may not read", body = protocol::ErrorResponse),
     )
 )]
-#[get("/api/stats")]
 pub async fn stats(
+    auth: Authorized<Read>,
     state: web::Data<AppState>,
     query: web::Query<StatsParams>,
 ) -> Result<web::Json<StatsResponse>, ApiError> {
@@ -49,21 +58,27 @@ pub async fn stats(
         now,
     )?;
     let customers = parse_count("customers", query.customers.as_deref(), 10, 1_000)?;
-    let open_anomalies = state.book.read().open_count() as u32;
+    let caller = &auth.caller;
+    let open_anomalies = state
+        .book
+        .read()
+        .open_count_where(|a| caller.sees_anomaly(a)) as u32;
     let store = state.store.read();
-    let window = query::window(&store, from, to, now);
-    let (spend_rate_per_hour, spend_rate_5m_ago_per_hour) = query::spend_rates(&store, now);
+    let selection = caller.scope.resolve(&store.names);
+    let window = query::window(&store, from, to, now).breakdown(&store.names, &selection);
+    let (spend_rate_per_hour, spend_rate_5m_ago_per_hour) =
+        query::spend_rates(&store, &selection, now);
     Ok(web::Json(StatsResponse {
         from,
         to,
         cursor: store.log.head(),
         spend_rate_per_hour,
         spend_rate_5m_ago_per_hour,
-        totals: query::totals(&window),
+        totals: window.totals.to_metrics(),
         by_model: window.models_by_cost(&store.names),
         top_customers: window.top_customers(&store.names, customers).0,
         by_tenant: window.tenants_by_cost(&store.names),
         open_anomalies,
-        ingested_updates: store.reports,
+        ingested_updates: store.reports_of(&selection),
     }))
 }

@@ -11,7 +11,9 @@
 use std::task::Poll;
 use std::time::{Duration, Instant};
 
-use actix_ws::{AggregatedMessage, AggregatedMessageStream, CloseCode, CloseReason, Session};
+use actix_ws::{
+    AggregatedMessage, AggregatedMessageStream, CloseCode, CloseReason, ProtocolError, Session,
+};
 use bytestring::ByteString;
 use chrono::Utc;
 use protocol::limits::{DEFAULT_TICK_MS, FRAME_MS, TICK_OPTIONS_MS};
@@ -21,7 +23,8 @@ use tokio::sync::broadcast::error::RecvError;
 
 use super::subscription::{FrameOutcome, Subscription};
 use crate::aggregation::query;
-use crate::feed::{Event, anomaly_message, delta_from_updates};
+use crate::auth::Caller;
+use crate::feed::{Event, anomaly_message};
 use crate::state::AppState;
 use crate::telemetry::Disconnect;
 
@@ -34,8 +37,14 @@ const HEARTBEAT_AFTER: Duration = Duration::from_secs(5);
 /// Anomalies re-sent after the session lagged (their events may be lost).
 const ANOMALIES_AFTER_LAG: usize = 50;
 
-/// Runs a session to its end and records why it ended.
-pub async fn run(session: Session, stream: AggregatedMessageStream, state: AppState) {
+/// Runs a session to its end and records why it ended. The caller's scope
+/// decides which tenants' updates and anomalies it is sent.
+pub async fn run(
+    session: Session,
+    stream: AggregatedMessageStream,
+    state: AppState,
+    caller: Caller,
+) {
     let telemetry = state.telemetry.clone();
     telemetry.ws_sessions.inc();
     telemetry.ws_sessions_opened.inc();
@@ -43,6 +52,7 @@ pub async fn run(session: Session, stream: AggregatedMessageStream, state: AppSt
     let mut conn = Connection {
         session: Some(session),
         state,
+        caller,
         last_sent: now,
         last_heard: now,
         last_ping: now,
@@ -61,6 +71,10 @@ pub async fn run(session: Session, stream: AggregatedMessageStream, state: AppSt
             code: CloseCode::Protocol,
             description: Some("protocol error".into()),
         }),
+        Disconnect::MessageTooBig => Some(CloseReason {
+            code: CloseCode::Size,
+            description: Some("message too big".into()),
+        }),
         // A client that does not read cannot be sent a close frame either.
         Disconnect::SendTimeout | Disconnect::ClientClosed => None,
     };
@@ -76,6 +90,7 @@ struct Connection {
     /// `None` once the session was given up.
     session: Option<Session>,
     state: AppState,
+    caller: Caller,
     last_sent: Instant,
     last_heard: Instant,
     last_ping: Instant,
@@ -102,7 +117,7 @@ impl Connection {
         // slow: a per-session 500 ms timer was 20,000 wakeups a second at
         // 10,000 sessions.
         let mut housekeeping =
-            tokio::time::interval((config.ws_ping_interval() / 2).min(HEARTBEAT_AFTER));
+            tokio::time::interval((config.ws.ping_interval / 2).min(HEARTBEAT_AFTER));
         housekeeping.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         // One registration with the shared token for the whole session, not
         // one per loop iteration (a lock every session takes 4+ times a second).
@@ -119,7 +134,11 @@ impl Connection {
                         None => return Disconnect::ClientClosed,
                         Some(Err(error)) => {
                             tracing::debug!(%error, "websocket protocol error");
-                            return Disconnect::ProtocolError;
+                            return if is_too_big(&error) {
+                                Disconnect::MessageTooBig
+                            } else {
+                                Disconnect::ProtocolError
+                            };
                         }
                         Some(Ok(message)) => self.on_client(message, &mut subscription, &mut rx).await,
                     }
@@ -149,10 +168,10 @@ impl Connection {
     /// Drops a silent client, pings, and sends a heartbeat after 5 s of quiet.
     async fn housekeep(&mut self, subscription: Option<&Subscription>) -> Result<(), Disconnect> {
         let config = &self.state.config;
-        if self.last_heard.elapsed() > config.ws_client_timeout() {
+        if self.last_heard.elapsed() > config.ws.client_timeout {
             return Err(Disconnect::HeartbeatTimeout);
         }
-        if self.last_ping.elapsed() >= config.ws_ping_interval() {
+        if self.last_ping.elapsed() >= config.ws.ping_interval {
             self.last_ping = Instant::now();
             self.ping().await
         } else if self.last_sent.elapsed() >= HEARTBEAT_AFTER {
@@ -237,7 +256,7 @@ impl Connection {
             AggregatedMessage::Ping(bytes) => match self.session.as_mut() {
                 Some(session) => {
                     let sent = tokio::time::timeout(
-                        self.state.config.ws_send_timeout(),
+                        self.state.config.ws.send_timeout,
                         session.pong(&bytes),
                     )
                     .await;
@@ -274,7 +293,7 @@ impl Connection {
             tick_ms,
         })
         .await?;
-        *subscription = Some(Subscription::new(start, tick_ms));
+        *subscription = Some(Subscription::new(start, tick_ms, &self.caller.scope));
         self.catch_up(subscription).await
     }
 
@@ -308,18 +327,20 @@ impl Connection {
                 if head.saturating_sub(cursor) > MAX_CATCH_UP {
                     Err(head)
                 } else {
-                    query::updates_after(&state, cursor, CATCH_UP_CHUNK).map_err(|e| e.head)
+                    let selection = sub
+                        .filter()
+                        .map_or_else(Default::default, |f| f.resolve(&state.names));
+                    query::updates_after(&state, cursor, CATCH_UP_CHUNK, &selection)
+                        .map_err(|e| e.head)
                 }
             };
             match read {
-                Ok((updates, more)) => {
-                    if let Some(message) = delta_from_updates(&updates, Utc::now()) {
+                Ok(page) => {
+                    if let Some(message) = sub.from_log(&page.updates, page.cursor, Utc::now()) {
                         self.send(message).await?;
                     }
-                    if let Some(last) = updates.last() {
-                        cursor = last.seq;
-                    }
-                    if !more {
+                    cursor = page.cursor;
+                    if !page.more {
                         break;
                     }
                 }
@@ -339,7 +360,12 @@ impl Connection {
     ) -> Result<(), Disconnect> {
         self.catch_up(subscription).await?;
         if subscription.is_some() {
-            let recent = self.state.book.read().list(None, ANOMALIES_AFTER_LAG);
+            let caller = &self.caller;
+            let recent = self
+                .state
+                .book
+                .read()
+                .list_where(None, ANOMALIES_AFTER_LAG, |a| caller.sees_anomaly(a));
             for anomaly in recent.iter().rev() {
                 if let Some(message) = anomaly_message(anomaly) {
                     self.send(message).await?;
@@ -355,7 +381,18 @@ impl Connection {
         subscription: &mut Option<Subscription>,
     ) -> Result<(), Disconnect> {
         match event {
-            Event::Anomaly(message) => self.send(message).await,
+            Event::Anomaly(event) => {
+                let visible = self.caller.scope.tenants.is_none()
+                    || event
+                        .tenant
+                        .as_deref()
+                        .is_some_and(|t| self.caller.sees_tenant(t));
+                if visible {
+                    self.send(event.message).await
+                } else {
+                    Ok(())
+                }
+            }
             Event::Frame(frame) => {
                 let Some(sub) = subscription.as_mut() else {
                     return Ok(());
@@ -385,7 +422,7 @@ impl Connection {
         let Some(session) = self.session.as_mut() else {
             return Err(Disconnect::ClientClosed);
         };
-        match tokio::time::timeout(self.state.config.ws_send_timeout(), session.ping(b"")).await {
+        match tokio::time::timeout(self.state.config.ws.send_timeout, session.ping(b"")).await {
             Ok(Ok(())) => Ok(()),
             Ok(Err(_)) => Err(Disconnect::ClientClosed),
             Err(_) => Err(Disconnect::SendTimeout),
@@ -424,7 +461,7 @@ impl Connection {
             return Err(Disconnect::ClientClosed);
         };
         let len = text.len() as u64;
-        let timeout = self.state.config.ws_send_timeout();
+        let timeout = self.state.config.ws.send_timeout;
         let sent = {
             let send = session.text(text);
             tokio::pin!(send);
@@ -451,5 +488,14 @@ impl Connection {
                 Err(Disconnect::SendTimeout)
             }
         }
+    }
+}
+
+/// A frame over the size limit, or continuations adding up past it.
+fn is_too_big(error: &ProtocolError) -> bool {
+    match error {
+        ProtocolError::Overflow => true,
+        ProtocolError::Io(e) => e.to_string().contains("maximum continuation size"),
+        _ => false,
     }
 }

@@ -76,10 +76,18 @@ async fn list_acknowledge_dismiss_and_reopen() {
     assert_eq!(acked["statusReason"], "known batch job");
     assert!(acked["statusChangedAt"].is_string());
 
-    // An empty body is fine too.
+    // An empty body is fine too, as long as it says it is JSON.
+    let untyped = app
+        .client
+        .post(app.url("/api/anomalies/anm-000002/dismiss"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(untyped.status().as_u16(), 415);
     let response = app
         .client
         .post(app.url("/api/anomalies/anm-000002/dismiss"))
+        .header("content-type", "application/json")
         .send()
         .await
         .unwrap();
@@ -148,6 +156,7 @@ async fn actions_need_the_token_when_one_is_set() {
         .client
         .post(app.url("/api/anomalies/anm-000001/ack"))
         .bearer_auth("s3cret")
+        .json(&json!(null))
         .send()
         .await
         .unwrap();

@@ -111,7 +111,7 @@ async fn oversized_bodies_and_batches_are_413() {
 }
 
 #[actix_web::test]
-async fn a_configured_token_guards_post_endpoints() {
+async fn a_configured_token_guards_every_endpoint() {
     let app = spawn(&["--api-token", "s3cret"]).await;
     let body = json!({"updates": [report("acme-1", "gpt-4o", Utc::now(), 1, 0.01)]});
     let (status, error) = app.post_json("/api/ingest", &body).await;
@@ -135,6 +135,16 @@ async fn a_configured_token_guards_post_endpoints() {
         .await
         .unwrap();
     assert_eq!(right.status().as_u16(), 200);
-    // Reads stay open.
-    assert_eq!(app.get("/api/stats").await.status().as_u16(), 200);
+    // Reads need it too; health and the API document stay open.
+    assert_eq!(app.get("/api/stats").await.status().as_u16(), 401);
+    let read = app
+        .client
+        .get(app.url("/api/stats"))
+        .bearer_auth("s3cret")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(read.status().as_u16(), 200);
+    assert_eq!(app.get("/healthz").await.status().as_u16(), 200);
+    assert_eq!(app.get("/api/openapi.json").await.status().as_u16(), 200);
 }
