@@ -1,46 +1,12 @@
 //! `GET /api/anomalies` and acknowledge / dismiss / reopen.
 
-use chrono::{Duration, Utc};
-use protocol::{
-    Anomaly, AnomalyMetric, AnomalyStatus, Cause, EntityKind, EntityRef, Severity, TrendPoint,
-};
+use protocol::{Anomaly, AnomalyStatus};
 use serde_json::json;
 
-use crate::helpers::{TestApp, error_code, error_field, spawn};
+use crate::helpers::{self, TestApp, customer_entity, error_code, error_field, spawn};
 
 fn anomaly(id: &str, minutes_ago: i64) -> Anomaly {
-    let started = Utc::now() - Duration::minutes(minutes_ago);
-    Anomaly {
-        id: id.into(),
-        entity: EntityRef {
-            kind: EntityKind::Customer,
-            id: "acme-17".into(),
-            tenant_id: Some("acme".into()),
-        },
-        metric: AnomalyMetric::CostRate,
-        severity: Severity::Critical,
-        score: 9.0,
-        started_at: started,
-        updated_at: started,
-        ended_at: None,
-        observed: 500.0,
-        expected: 90.0,
-        peak: 510.0,
-        trend: vec![TrendPoint {
-            t: started,
-            observed: 500.0,
-            expected: 90.0,
-        }],
-        cause: Cause {
-            excess_usd_per_hour: 410.0,
-            summary: "82% of the +$410/h over expected came from customer acme-17 on claude-opus-4"
-                .into(),
-            contributors: vec![],
-        },
-        status: AnomalyStatus::Open,
-        status_reason: None,
-        status_changed_at: None,
-    }
+    helpers::anomaly(id, customer_entity("acme", "acme-17"), minutes_ago)
 }
 
 /// Records anomalies the way the detector actor does.

@@ -5,7 +5,10 @@ use backend::startup::{Application, Stopper};
 use backend::state::AppState;
 use chrono::{DateTime, Utc};
 use clap::Parser;
-use protocol::{MetricUpdate, Metrics, MetricsResponse};
+use protocol::{
+    Anomaly, AnomalyMetric, AnomalyStatus, Cause, EntityKind, EntityRef, MetricUpdate, Metrics,
+    MetricsResponse, Severity, TrendPoint,
+};
 use serde_json::Value;
 
 pub struct TestApp {
@@ -18,7 +21,15 @@ pub struct TestApp {
 
 /// Starts a server with the simulator off plus `extra` flags.
 pub async fn spawn(extra: &[&str]) -> TestApp {
-    let mut args = vec!["backend", "--port", "0", "--no-simulator", "--workers", "2"];
+    let mut args = vec!["--no-simulator"];
+    args.extend_from_slice(extra);
+    spawn_with(&args).await
+}
+
+/// Starts a server with `extra` flags on a free port (the simulator runs
+/// unless they say `--no-simulator`).
+pub async fn spawn_with(extra: &[&str]) -> TestApp {
+    let mut args = vec!["backend", "--port", "0", "--workers", "2"];
     if !extra.contains(&"--web-dir") {
         args.extend_from_slice(&["--web-dir", "/nonexistent-web-dir"]);
     }
@@ -64,9 +75,86 @@ pub fn report(
     }
 }
 
+pub fn customer_entity(tenant: &str, customer: &str) -> EntityRef {
+    EntityRef {
+        kind: EntityKind::Customer,
+        id: customer.into(),
+        tenant_id: Some(tenant.into()),
+    }
+}
+
+/// An open, critical cost anomaly of `entity` that started `minutes_ago`.
+pub fn anomaly(id: &str, entity: EntityRef, minutes_ago: i64) -> Anomaly {
+    let started = Utc::now() - chrono::Duration::minutes(minutes_ago);
+    Anomaly {
+        id: id.into(),
+        entity,
+        metric: AnomalyMetric::CostRate,
+        severity: Severity::Critical,
+        score: 9.0,
+        started_at: started,
+        updated_at: started,
+        ended_at: None,
+        observed: 500.0,
+        expected: 90.0,
+        peak: 510.0,
+        trend: vec![TrendPoint {
+            t: started,
+            observed: 500.0,
+            expected: 90.0,
+        }],
+        cause: Cause {
+            excess_usd_per_hour: 410.0,
+            summary: "82% of the +$410/h over expected came from customer acme-17 on claude-opus-4"
+                .into(),
+            contributors: vec![],
+        },
+        status: AnomalyStatus::Open,
+        status_reason: None,
+        status_changed_at: None,
+    }
+}
+
+/// A tokens file for `--tokens-file`, deleted when dropped.
+pub fn tokens_file(toml: &str) -> tempfile::NamedTempFile {
+    let mut file = tempfile::Builder::new()
+        .suffix(".toml")
+        .tempfile()
+        .expect("temp file");
+    std::io::Write::write_all(&mut file, toml.as_bytes()).expect("written");
+    file
+}
+
 impl TestApp {
     pub fn url(&self, path: &str) -> String {
         format!("{}{path}", self.base)
+    }
+
+    /// `GET` with a bearer token: status and JSON body (`Null` if not JSON).
+    pub async fn get_as(&self, path: &str, token: &str) -> (u16, Value) {
+        let response = self
+            .client
+            .get(self.url(path))
+            .bearer_auth(token)
+            .send()
+            .await
+            .expect("request sent");
+        let status = response.status().as_u16();
+        (status, response.json().await.unwrap_or(Value::Null))
+    }
+
+    /// `POST` of a JSON body with a bearer token.
+    pub async fn post_json_as(&self, path: &str, body: &Value, token: &str) -> (u16, Value) {
+        let response = self
+            .client
+            .post(self.url(path))
+            .bearer_auth(token)
+            .json(body)
+            .send()
+            .await
+            .expect("request sent");
+        let status = response.status().as_u16();
+        (status, response.json().await.unwrap_or(Value::Null))
     }
 
     pub async fn get(&self, path: &str) -> reqwest::Response {

@@ -1,11 +1,14 @@
 //! HTTP and WebSocket tests against the real server, started in-process on a
 //! free port with the simulator off so every number is known.
 
+mod access;
 mod anomalies;
 mod feed;
 mod helpers;
 mod history;
+mod hostile;
 mod ingest;
 mod operations;
 mod stats;
 mod websocket;
+mod ws_access;
