@@ -295,7 +295,16 @@ pub struct AnomaliesResponse {
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct AnomalyActionRequest {
+    /// Why, for the people who look later (at most 500 characters, no
+    /// control or invisible formatting characters but line breaks).
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "openapi",
+        schema(
+            max_length = 500,
+            pattern = "^[^\\u0000-\\u0009\\u000B-\\u001F\\u007F-\\u009F\\u061C\\u200E\\u200F\\u202A-\\u202E\\u2066-\\u2069\\u2028\\u2029\\uFEFF]*$"
+        )
+    )]
     pub reason: Option<String>,
 }
 

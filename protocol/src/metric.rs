@@ -23,12 +23,39 @@ pub struct MetricUpdate {
     #[serde(with = "time::rfc3339_millis")]
     #[cfg_attr(feature = "openapi", schema(value_type = String, format = DateTime))]
     pub timestamp: DateTime<Utc>,
+    /// 1–128 characters, no control or invisible formatting characters
+    /// (the same rule for `customerId` and `model`).
+    #[cfg_attr(
+        feature = "openapi",
+        schema(
+            min_length = 1,
+            max_length = 128,
+            pattern = "^[^\\u0000-\\u001F\\u007F-\\u009F\\u061C\\u200E\\u200F\\u202A-\\u202E\\u2066-\\u2069\\u2028\\u2029\\uFEFF]+$"
+        )
+    )]
     pub tenant_id: String,
+    #[cfg_attr(
+        feature = "openapi",
+        schema(
+            min_length = 1,
+            max_length = 128,
+            pattern = "^[^\\u0000-\\u001F\\u007F-\\u009F\\u061C\\u200E\\u200F\\u202A-\\u202E\\u2066-\\u2069\\u2028\\u2029\\uFEFF]+$"
+        )
+    )]
     pub customer_id: String,
     /// Model identifier, e.g. `gpt-4o` or `claude-sonnet-4` (see [`crate::KNOWN_MODELS`]).
+    #[cfg_attr(
+        feature = "openapi",
+        schema(
+            min_length = 1,
+            max_length = 128,
+            pattern = "^[^\\u0000-\\u001F\\u007F-\\u009F\\u061C\\u200E\\u200F\\u202A-\\u202E\\u2066-\\u2069\\u2028\\u2029\\uFEFF]+$"
+        )
+    )]
     pub model: String,
     /// How many raw reports this update folds together (1 for a raw report).
     #[serde(default = "one")]
+    #[cfg_attr(feature = "openapi", schema(minimum = 1))]
     pub samples: u32,
     pub metrics: Metrics,
 }
@@ -51,9 +78,11 @@ pub struct Metrics {
     /// Completion tokens (0 when the source does not split them).
     #[serde(default)]
     pub output_tokens: u64,
-    /// US dollars.
+    /// US dollars (at most 1,000,000 in one ingested report).
+    #[cfg_attr(feature = "openapi", schema(minimum = 0.0))]
     pub total_cost: f64,
-    /// Mean latency per call, weighted by calls.
+    /// Mean latency per call, weighted by calls (at most 3,600,000 ms).
+    #[cfg_attr(feature = "openapi", schema(minimum = 0.0, maximum = 3_600_000.0))]
     pub avg_latency_ms: f64,
 }
 

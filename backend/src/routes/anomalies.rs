@@ -2,6 +2,7 @@
 //! `POST /api/anomalies/{id}/ack`, `/dismiss`, `/reopen` — one handler, the
 //! action given by the route it is mounted on.
 
+use actix_web::http::header::CONTENT_TYPE;
 use actix_web::{HttpRequest, web};
 use chrono::Utc;
 use protocol::validate::{parse_count, validate_reason};
@@ -88,7 +89,7 @@ fn reason_of(bytes: &[u8]) -> Result<Option<String>, ApiError> {
 }
 
 /// Acknowledge, dismiss or reopen (whichever route this is mounted on).
-/// The body is optional: empty, `null`, `{}` or `{"reason": "…"}`, always
+/// The body is optional: none at all, or `null`, `{}` or `{"reason": "…"}`
 /// sent as `application/json`. Returns the anomaly as stored.
 #[utoipa::path(
     post,
@@ -114,8 +115,12 @@ pub async fn decide(
     id: web::Path<String>,
     payload: web::Payload,
 ) -> Result<web::Json<Anomaly>, ApiError> {
-    body::require_json(&req)?;
     let bytes = body::read(&req, payload, ACTION_BODY_LIMIT).await?;
+    // The body is optional: a request without one needs no content type,
+    // but any body (or any content type) must be JSON.
+    if !bytes.is_empty() || req.headers().contains_key(CONTENT_TYPE) {
+        body::require_json(&req)?;
+    }
     let reason = reason_of(&bytes)?;
     let not_found = || {
         ApiError::new(
