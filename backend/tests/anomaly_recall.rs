@@ -1,8 +1,9 @@
 //! Recall and false alarms of the anomaly detector on simulated traffic.
 //!
 //! Runs the simulator (default config, fixed seed) for a few simulated hours
-//! through the detector on a virtual clock: 250 ms frames in, an evaluation
-//! every 5 s, as in production. Then matches the anomalies to the injected
+//! through the detector on a virtual clock (the detector's test harness,
+//! `anomaly::testing::Bench`): 250 ms frames in, an evaluation every 5 s, as
+//! in production. Then matches the anomalies to the injected
 //! incidents; the labels are used only here.
 //!
 //! `cargo test -p backend --test anomaly_recall -- --nocapture` prints the figures.
@@ -10,7 +11,8 @@
 use std::collections::HashMap;
 use std::sync::OnceLock;
 
-use backend::anomaly::{Detector, DetectorConfig};
+use backend::anomaly::DetectorConfig;
+use backend::anomaly::testing::Bench;
 use backend::simulation::{Incident, IncidentKind, SimConfig, build_tenants};
 use chrono::{Duration, TimeZone, Utc};
 use protocol::{Anomaly, AnomalyMetric, EntityKind, Timestamp};
@@ -129,13 +131,11 @@ fn simulate() -> Run {
         ..SimConfig::default()
     };
     let mut sims = build_tenants(&config);
-    let mut detector = Detector::new(DetectorConfig::default());
     // 06:00 UTC: the morning ramp of the daily rhythm is part of the run.
     let start = Utc.with_ymd_and_hms(2026, 3, 2, 6, 0, 0).unwrap();
+    let mut bench = Bench::starting_at(DetectorConfig::default(), start);
     let end = start + Duration::hours(HOURS);
     let frame = Duration::milliseconds(250);
-    let mut seen: HashMap<String, (Anomaly, Timestamp)> = HashMap::new();
-    let mut slowest_evaluate_us = 0;
     let mut usage = Usage::new();
     let mut t = start;
     let mut frames = 0u64;
@@ -150,21 +150,19 @@ fn simulate() -> Run {
             }
             // At this rate a frame rarely holds two reports of one pair, so
             // folding them first (as the server does) would change little.
-            detector.observe(&reports);
+            bench.detector.observe(&reports);
         }
         t = next;
         frames += 1;
         if frames.is_multiple_of(20) {
-            let timer = std::time::Instant::now();
-            let changed = detector.evaluate(t);
-            slowest_evaluate_us = slowest_evaluate_us.max(timer.elapsed().as_micros());
-            for a in changed {
-                let first = seen.get(&a.id).map_or(t, |(_, first)| *first);
-                seen.insert(a.id.clone(), (a, first));
-            }
+            bench.evaluate(t);
         }
     }
-    let mut anomalies: Vec<(Anomaly, Timestamp)> = seen.into_values().collect();
+    let mut anomalies: Vec<(Anomaly, Timestamp)> = bench
+        .anomalies()
+        .into_iter()
+        .map(|a| (a.clone(), bench.opened_at(&a.id).expect("returned once")))
+        .collect();
     anomalies.sort_by(|a, b| a.0.id.cmp(&b.0.id));
     let mut incidents: Vec<Incident> = sims.iter().flat_map(|s| s.incidents().to_vec()).collect();
     incidents.sort_by_key(|i| i.start);
@@ -175,7 +173,7 @@ fn simulate() -> Run {
         incidents,
         effects,
         anomalies,
-        slowest_evaluate_us,
+        slowest_evaluate_us: bench.slowest_evaluate.as_micros(),
     }
 }
 

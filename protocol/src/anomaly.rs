@@ -213,8 +213,9 @@ pub struct Contributor {
     pub tokens_per_call_ratio: Option<f64>,
 }
 
-/// Why the anomaly happened, computed from the data.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+/// Why the anomaly happened, computed from the data. The default is the
+/// empty cause of an anomaly not explained yet.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct Cause {

@@ -16,13 +16,6 @@ use crate::telemetry::Telemetry;
 
 const EVALUATE_EVERY: Duration = Duration::from_secs(5);
 
-/// Re-evaluate the baselines as of `now` (sent by the actor's own timer).
-#[derive(Message)]
-#[rtype(result = "()")]
-pub struct Evaluate {
-    pub now: DateTime<Utc>,
-}
-
 pub struct AnomalyDetector {
     detector: Detector,
     book: Arc<RwLock<AnomalyBook>>,
@@ -45,6 +38,8 @@ impl AnomalyDetector {
         }
     }
 
+    /// Re-evaluates the baselines as of `now` (every `EVALUATE_EVERY`, from
+    /// the actor's own timer), books what changed and tells every session.
     fn evaluate(&mut self, now: DateTime<Utc>) {
         for anomaly in self.detector.evaluate(now) {
             let stored = self.book.write().upsert(anomaly);
@@ -62,14 +57,6 @@ impl Actor for AnomalyDetector {
     fn started(&mut self, ctx: &mut Self::Context) {
         ctx.set_mailbox_capacity(64);
         ctx.run_interval(EVALUATE_EVERY, |act, _| act.evaluate(Utc::now()));
-    }
-}
-
-impl Handler<Evaluate> for AnomalyDetector {
-    type Result = ();
-
-    fn handle(&mut self, msg: Evaluate, _: &mut Self::Context) {
-        self.evaluate(msg.now);
     }
 }
 
@@ -107,18 +94,21 @@ mod tests {
         }
     }
 
-    #[actix::test]
-    async fn a_spike_after_a_steady_baseline_is_booked_and_broadcast() {
+    /// Drives the actor as its mailbox and timer would: frames through its
+    /// `FrameSealed` handler, then `evaluate` as the 5 s timer calls it, at
+    /// chosen instants instead of the wall clock.
+    #[test]
+    fn a_spike_after_a_steady_baseline_is_booked_and_broadcast() {
         let book = Arc::new(RwLock::new(AnomalyBook::new(10)));
         let hub = Hub::new(64);
         let mut rx = hub.subscribe();
-        let detector = AnomalyDetector::new(
+        let mut detector = AnomalyDetector::new(
             Detector::new(DetectorConfig::default()),
             book.clone(),
             hub,
             Arc::new(Telemetry::new()),
-        )
-        .start();
+        );
+        let mut ctx = Context::new();
         let now = Utc::now();
         // 30 min at $0.02 a second ($72/h), then two minutes at $0.5 a second.
         let mut updates: Vec<MetricUpdate> = (120..1800)
@@ -127,15 +117,10 @@ mod tests {
         updates.extend((1..120).map(|s| report(now - chrono::Duration::seconds(s), 0.5)));
         for (i, chunk) in updates.chunks(200).enumerate() {
             let frame = SealedFrame::new(i as u64, 1 + i as u64 * 200, now, chunk.to_vec());
-            detector.send(FrameSealed(Arc::new(frame))).await.unwrap();
+            detector.handle(FrameSealed(Arc::new(frame)), &mut ctx);
         }
         for back in [10, 5, 0] {
-            detector
-                .send(Evaluate {
-                    now: now - chrono::Duration::seconds(back),
-                })
-                .await
-                .unwrap();
+            detector.evaluate(now - chrono::Duration::seconds(back));
         }
         let listed = book.read().list(None, 10);
         assert_eq!(listed.len(), 1, "{listed:#?}");

@@ -9,4 +9,8 @@ mod format;
 mod series;
 
 pub use book::AnomalyBook;
+/// The detector's test harness (synthetic traffic, a virtual clock), shared
+/// with the integration tests and the bench; not part of the API.
+#[doc(hidden)]
+pub use detector::testing;
 pub use detector::{Detector, DetectorConfig};
