@@ -2,6 +2,7 @@
 
 pub mod aggregate;
 pub mod anomaly_book;
+pub mod anomaly_markers;
 pub mod backoff;
 pub mod buffer;
 pub mod chart;
