@@ -12,9 +12,10 @@ use crate::components::model_breakdown::ModelBreakdown;
 use crate::components::playback_controls::PlaybackControls;
 use crate::components::token_chart::TokenChart;
 use crate::components::top_customers::TopCustomers;
+use crate::logic::feed_machine::Wake;
 use crate::logic::settings::{Mode, Settings};
-use crate::services::feed::{self, Wake};
-use crate::services::{anomalies, browser, clock, frame, history, instrumentation};
+use crate::services::frame::{self, Frame};
+use crate::services::{anomalies, browser, clock, feed, history, instrumentation};
 use crate::state::{NOW_SECOND, PLAYBACK, SETTINGS};
 
 #[component]
@@ -24,13 +25,13 @@ pub fn App() -> Element {
         *SETTINGS.write() = Settings::from_query(&browser::location_search());
         anomalies::restore();
     });
-    use_services();
+    let feed = use_services();
 
     // The URL mirrors the settings, and the feed hears about every change.
-    use_effect(|| {
+    use_effect(move || {
         let query = SETTINGS.read().to_query();
         browser::replace_query(&query);
-        feed::wake(Wake::Settings);
+        feed.send(Wake::Settings);
     });
     // Historical data reloads only when the mode or range changes; a newer
     // request replaces (and cancels) an older one.
@@ -66,35 +67,40 @@ pub fn App() -> Element {
     }
 }
 
-/// Starts the feed, the frame loop and the clock as tasks of this scope, and
-/// the browser listeners as hooks: all end when the root unmounts.
-fn use_services() {
-    use_hook(|| {
-        spawn(feed::run());
-        spawn(frame::run());
-        spawn(clock_loop());
+/// Starts the frame loop and the feed as coroutines of this scope and the
+/// clock as its task, and adds the browser listeners as a hook: all end when
+/// the root unmounts. The feed is the one owner of the connection; the
+/// settings effect, the listeners and the frame flush (through context) send
+/// it their [`Wake`]s.
+fn use_services() -> Coroutine<Wake> {
+    let frame = frame::use_frame();
+    let feed = use_coroutine(move |wakes| feed::run(wakes, frame));
+    use_hook(move || {
+        spawn(clock_loop(frame));
         let mut listeners = Vec::new();
+        let wake_on = |target: &web_sys::EventTarget, event: &'static str, reason: Wake| {
+            // A plain sender: the browser calls listeners outside the Dioxus runtime.
+            let wakes = feed.tx();
+            gloo_events::EventListener::new(target, event, move |_| {
+                let _ = wakes.unbounded_send(reason);
+            })
+        };
         if let Some(window) = web_sys::window() {
             if let Some(document) = window.document() {
-                listeners.push(gloo_events::EventListener::new(
-                    &document,
-                    "visibilitychange",
-                    |_| feed::wake(Wake::Visibility),
-                ));
+                listeners.push(wake_on(&document, "visibilitychange", Wake::Visibility));
             }
             for event in ["online", "offline"] {
-                listeners.push(gloo_events::EventListener::new(&window, event, |_| {
-                    feed::wake(Wake::Network)
-                }));
+                listeners.push(wake_on(&window, event, Wake::Network));
             }
         }
         Rc::new(listeners)
     });
+    feed
 }
 
 /// Four ticks a second: playback steps, and once a second the age label and
 /// the live rings move on.
-async fn clock_loop() {
+async fn clock_loop(frame: Frame) {
     let mut ticks = 0u64;
     loop {
         gloo_timers::future::sleep(Duration::from_millis(250)).await;
@@ -106,7 +112,7 @@ async fn clock_loop() {
         }
         if ticks.is_multiple_of(4) && browser::is_visible() {
             *NOW_SECOND.write() += 1;
-            frame::tick();
+            frame.tick();
         }
     }
 }

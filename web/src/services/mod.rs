@@ -1,5 +1,12 @@
 //! Browser side effects: HTTP and WebSocket transports, timers, storage,
-//! visibility. Each service owns one global signal (see `state`).
+//! visibility. Each service owns its signals (see `state`) and keeps its
+//! decisions in `logic`.
+//!
+//! The root starts the long-running ones as its own coroutines
+//! (`frame::use_frame`, then `feed::run` as the `Coroutine<Wake>`), so they
+//! end with it. Calls go one way, feed → anomalies → frame and feed → frame;
+//! the frame flush reaches the feed only by sending `Wake::Reload` to that
+//! coroutine, found through context.
 
 pub mod anomalies;
 pub mod api;
