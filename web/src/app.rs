@@ -4,6 +4,7 @@ use std::rc::Rc;
 use std::time::Duration;
 
 use dioxus::prelude::*;
+use futures_channel::mpsc::{UnboundedSender, unbounded};
 
 use crate::components::anomaly_list::AnomalyList;
 use crate::components::cost_gauge::CostGauge;
@@ -31,7 +32,7 @@ pub fn App() -> Element {
     use_effect(move || {
         let query = SETTINGS.read().to_query();
         browser::replace_query(&query);
-        feed.send(Wake::Settings);
+        let _ = feed.unbounded_send(Wake::Settings);
     });
     // Historical data reloads only when the mode or range changes; a newer
     // request replaces (and cancels) an older one.
@@ -67,20 +68,20 @@ pub fn App() -> Element {
     }
 }
 
-/// Starts the frame loop and the feed as coroutines of this scope and the
-/// clock as its task, and adds the browser listeners as a hook: all end when
-/// the root unmounts. The feed is the one owner of the connection; the
-/// settings effect, the listeners and the frame flush (through context) send
-/// it their [`Wake`]s.
-fn use_services() -> Coroutine<Wake> {
-    let frame = frame::use_frame();
-    let feed = use_coroutine(move |wakes| feed::run(wakes, frame));
-    use_hook(move || {
+/// Starts the frame loop, the feed and the clock as tasks of this scope and
+/// adds the browser listeners as a hook: all end when the root unmounts.
+/// The feed is the one owner of the connection and receives its [`Wake`]s
+/// on one channel; the root hands the senders out, to the frame flush (gaps),
+/// the browser listeners and (returned) the settings effect.
+fn use_services() -> UnboundedSender<Wake> {
+    let (wakes, _listeners) = use_hook(|| {
+        let (wakes, inbox) = unbounded();
+        let frame = frame::start(wakes.clone());
+        spawn(feed::run(inbox, frame));
         spawn(clock_loop(frame));
         let mut listeners = Vec::new();
         let wake_on = |target: &web_sys::EventTarget, event: &'static str, reason: Wake| {
-            // A plain sender: the browser calls listeners outside the Dioxus runtime.
-            let wakes = feed.tx();
+            let wakes = wakes.clone();
             gloo_events::EventListener::new(target, event, move |_| {
                 let _ = wakes.unbounded_send(reason);
             })
@@ -93,9 +94,9 @@ fn use_services() -> Coroutine<Wake> {
                 listeners.push(wake_on(&window, event, Wake::Network));
             }
         }
-        Rc::new(listeners)
+        (wakes, Rc::new(listeners))
     });
-    feed
+    wakes
 }
 
 /// Four ticks a second: playback steps, and once a second the age label and

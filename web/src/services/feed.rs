@@ -7,10 +7,11 @@
 //! read the socket), applies what the responses carry to the store and the
 //! anomaly book, and reports the outcome back as the next event.
 //!
-//! [`run`] is the body of the root's `Coroutine<Wake>`: settings,
-//! visibility and network changes, and the frame flush when it finds a gap,
-//! send to that coroutine, which Dioxus ends (closing the socket and
-//! cancelling every timer) when the root unmounts.
+//! [`run`] is a task of the app root, so Dioxus ends it (closing the socket
+//! and cancelling every timer) when the root unmounts. It is the one owner
+//! of the connection: nothing calls into it; settings, visibility and
+//! network changes, and the frame flush when it finds a gap, send a [`Wake`]
+//! on the channel whose receiver it holds.
 
 use std::pin::pin;
 use std::time::Duration;
@@ -38,7 +39,7 @@ use crate::state::{LINK, SETTINGS, STORE};
 const POLL_LIMIT: usize = 5_000;
 
 /// The feed task: runs the machine until the root unmounts. `wakes` is its
-/// coroutine's channel; `frame` takes the updates.
+/// inbox; `frame` takes the updates.
 pub async fn run(mut wakes: UnboundedReceiver<Wake>, frame: Frame) {
     let mut machine = FeedMachine::default();
     let mut socket: Option<Socket> = None;

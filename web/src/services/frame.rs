@@ -2,15 +2,14 @@
 //! in a bounded buffer and are applied to the store at most once per
 //! animation frame, then published to the panels in one `VIEW_FRAME`.
 //!
-//! [`use_frame`] creates both in the calling scope (the app root): the queue
-//! is a value that scope owns and the frame loop one of its coroutines, so
-//! both end with it. The [`Frame`] handle it returns is how the feed
-//! delivers. A gap found while applying is sent to the feed's
-//! `Coroutine<Wake>`, looked up through context: the frame flush needs no
-//! import of the feed, which calls it.
+//! [`start`] creates both in the calling scope (the app root): the queue is
+//! a value that scope owns and the frame loop one of its tasks, so both end
+//! with it. The [`Frame`] handle it returns is how the feed delivers. A gap
+//! found while applying is sent as [`Wake::Reload`] on the sender the root
+//! handed in: the frame flush needs no import of the feed, which calls it.
 
 use dioxus::prelude::*;
-use futures_channel::mpsc::UnboundedReceiver;
+use futures_channel::mpsc::{UnboundedReceiver, UnboundedSender, unbounded};
 use futures_util::StreamExt;
 use protocol::MetricUpdate;
 
@@ -26,34 +25,36 @@ use crate::state::{ANOMALIES, LINK, SETTINGS, STORE, VIEW_FRAME};
 /// Updates held between frames; at this size the buffer is applied at once.
 pub const BUFFER_CAPACITY: usize = 50_000;
 
-/// What waits for the next frame.
+/// What waits for the next frame, and where to send what a flush finds.
 struct Queue {
     buffer: UpdateBuffer,
     /// Flushes that applied data since the last frame flush.
     flushes_this_frame: u64,
+    /// The frame loop's inbox: flush on the next animation frame.
+    frame_requests: UnboundedSender<()>,
+    /// The feed's inbox: a sub-store must be reloaded.
+    reload: UnboundedSender<Wake>,
 }
-
-/// Asks the frame loop to flush on the next animation frame.
-pub struct FlushRequest;
 
 /// The frame service of one app root. `Copy`: pass it to whoever delivers.
 #[derive(Clone, Copy)]
 pub struct Frame {
     queue: CopyValue<Queue>,
-    frame_loop: Coroutine<FlushRequest>,
 }
 
-/// Creates the queue and starts the frame loop in the current scope; both
-/// end when it unmounts.
-pub fn use_frame() -> Frame {
-    let queue = use_hook(|| {
-        CopyValue::new(Queue {
-            buffer: UpdateBuffer::new(BUFFER_CAPACITY),
-            flushes_this_frame: 0,
-        })
+/// Creates the queue and spawns the frame loop in the current scope (call it
+/// once, from a hook of the app root): both end when that scope does. Gaps
+/// are reported on `reload`.
+pub fn start(reload: UnboundedSender<Wake>) -> Frame {
+    let (frame_requests, inbox) = unbounded();
+    let queue = CopyValue::new(Queue {
+        buffer: UpdateBuffer::new(BUFFER_CAPACITY),
+        flushes_this_frame: 0,
+        frame_requests,
+        reload,
     });
-    let frame_loop = use_coroutine(move |requests| run(requests, queue));
-    Frame { queue, frame_loop }
+    spawn(run(inbox, queue));
+    Frame { queue }
 }
 
 impl Frame {
@@ -65,7 +66,9 @@ impl Frame {
         match after {
             AfterPush::FlushNow => self.flush(false),
             _ if !browser::is_visible() => self.flush(false),
-            AfterPush::Wait { schedule: true } => self.frame_loop.send(FlushRequest),
+            AfterPush::Wait { schedule: true } => {
+                let _ = queue.peek().frame_requests.unbounded_send(());
+            }
             AfterPush::Wait { schedule: false } => {}
         }
     }
@@ -87,7 +90,7 @@ impl Frame {
 
 /// The frame loop: waits for a flush request, then for the next animation
 /// frame, then applies everything queued.
-async fn run(mut requests: UnboundedReceiver<FlushRequest>, queue: CopyValue<Queue>) {
+async fn run(mut requests: UnboundedReceiver<()>, queue: CopyValue<Queue>) {
     while requests.next().await.is_some() {
         if browser::is_visible() {
             next_frame().await;
@@ -119,7 +122,7 @@ fn apply_and_publish(mut queue: CopyValue<Queue>, on_frame: bool) {
         gap
     };
     if gap {
-        request_reload();
+        let _ = queue.peek().reload.unbounded_send(Wake::Reload);
     }
     // Flushes that applied data in this frame (a frame flush closes the frame).
     let flushes = {
@@ -134,13 +137,6 @@ fn apply_and_publish(mut queue: CopyValue<Queue>, on_frame: bool) {
         c.max_flushes_per_frame = c.max_flushes_per_frame.max(flushes);
     });
     publish();
-}
-
-/// Tells the feed a sub-store must be reloaded (nothing to tell when no feed runs).
-fn request_reload() {
-    if let Some(feed) = try_consume_context::<Coroutine<Wake>>() {
-        feed.send(Wake::Reload);
-    }
 }
 
 /// Publishes the store to the panels (when someone can see them) and

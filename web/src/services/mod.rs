@@ -2,11 +2,10 @@
 //! visibility. Each service owns its signals (see `state`) and keeps its
 //! decisions in `logic`.
 //!
-//! The root starts the long-running ones as its own coroutines
-//! (`frame::use_frame`, then `feed::run` as the `Coroutine<Wake>`), so they
-//! end with it. Calls go one way, feed → anomalies → frame and feed → frame;
-//! the frame flush reaches the feed only by sending `Wake::Reload` to that
-//! coroutine, found through context.
+//! The root starts the long-running ones as tasks of its own scope
+//! (`frame::start`, `feed::run`), so they end with it. Calls go one way,
+//! feed → anomalies → frame and feed → frame; the frame flush reaches the
+//! feed only by sending `Wake::Reload` on a sender the root handed it.
 
 pub mod anomalies;
 pub mod api;
