@@ -4,6 +4,7 @@ use std::rc::Rc;
 use std::time::Duration;
 
 use dioxus::prelude::*;
+use futures_channel::mpsc::{UnboundedSender, unbounded};
 
 use crate::components::anomaly_list::AnomalyList;
 use crate::components::cost_gauge::CostGauge;
@@ -12,9 +13,10 @@ use crate::components::model_breakdown::ModelBreakdown;
 use crate::components::playback_controls::PlaybackControls;
 use crate::components::token_chart::TokenChart;
 use crate::components::top_customers::TopCustomers;
+use crate::logic::feed_machine::Wake;
 use crate::logic::settings::{Mode, Settings};
-use crate::services::feed::{self, Wake};
-use crate::services::{anomalies, browser, clock, frame, history, instrumentation};
+use crate::services::frame::{self, Frame};
+use crate::services::{anomalies, browser, clock, feed, history, instrumentation};
 use crate::state::{NOW_SECOND, PLAYBACK, SETTINGS};
 
 #[component]
@@ -24,13 +26,13 @@ pub fn App() -> Element {
         *SETTINGS.write() = Settings::from_query(&browser::location_search());
         anomalies::restore();
     });
-    use_services();
+    let feed = use_services();
 
     // The URL mirrors the settings, and the feed hears about every change.
-    use_effect(|| {
+    use_effect(move || {
         let query = SETTINGS.read().to_query();
         browser::replace_query(&query);
-        feed::wake(Wake::Settings);
+        let _ = feed.unbounded_send(Wake::Settings);
     });
     // Historical data reloads only when the mode or range changes; a newer
     // request replaces (and cancels) an older one.
@@ -66,35 +68,40 @@ pub fn App() -> Element {
     }
 }
 
-/// Starts the feed, the frame loop and the clock as tasks of this scope, and
-/// the browser listeners as hooks: all end when the root unmounts.
-fn use_services() {
-    use_hook(|| {
-        spawn(feed::run());
-        spawn(frame::run());
-        spawn(clock_loop());
+/// Starts the frame loop, the feed and the clock as tasks of this scope and
+/// adds the browser listeners as a hook: all end when the root unmounts.
+/// The feed is the one owner of the connection and receives its [`Wake`]s
+/// on one channel; the root hands the senders out, to the frame flush (gaps),
+/// the browser listeners and (returned) the settings effect.
+fn use_services() -> UnboundedSender<Wake> {
+    let (wakes, _listeners) = use_hook(|| {
+        let (wakes, inbox) = unbounded();
+        let frame = frame::start(wakes.clone());
+        spawn(feed::run(inbox, frame));
+        spawn(clock_loop(frame));
         let mut listeners = Vec::new();
+        let wake_on = |target: &web_sys::EventTarget, event: &'static str, reason: Wake| {
+            let wakes = wakes.clone();
+            gloo_events::EventListener::new(target, event, move |_| {
+                let _ = wakes.unbounded_send(reason);
+            })
+        };
         if let Some(window) = web_sys::window() {
             if let Some(document) = window.document() {
-                listeners.push(gloo_events::EventListener::new(
-                    &document,
-                    "visibilitychange",
-                    |_| feed::wake(Wake::Visibility),
-                ));
+                listeners.push(wake_on(&document, "visibilitychange", Wake::Visibility));
             }
             for event in ["online", "offline"] {
-                listeners.push(gloo_events::EventListener::new(&window, event, |_| {
-                    feed::wake(Wake::Network)
-                }));
+                listeners.push(wake_on(&window, event, Wake::Network));
             }
         }
-        Rc::new(listeners)
+        (wakes, Rc::new(listeners))
     });
+    wakes
 }
 
 /// Four ticks a second: playback steps, and once a second the age label and
 /// the live rings move on.
-async fn clock_loop() {
+async fn clock_loop(frame: Frame) {
     let mut ticks = 0u64;
     loop {
         gloo_timers::future::sleep(Duration::from_millis(250)).await;
@@ -106,7 +113,7 @@ async fn clock_loop() {
         }
         if ticks.is_multiple_of(4) && browser::is_visible() {
             *NOW_SECOND.write() += 1;
-            frame::tick();
+            frame.tick();
         }
     }
 }

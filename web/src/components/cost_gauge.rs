@@ -5,9 +5,10 @@ use dioxus::prelude::*;
 
 use crate::components::panel::{Panel, Placeholder};
 use crate::hooks::use_panel_view;
-use crate::logic::format::{change, duration_secs, usd_axis, usd_per_hour};
+use crate::logic::format::{duration_secs, usd_axis, usd_per_hour};
 use crate::logic::gauge::{
-    arc_length, arc_path, fraction, label_points, needle_degrees, scale_max,
+    RateChange, arc_length, arc_path, fraction, label_points, needle_degrees, rate_change,
+    scale_max,
 };
 use crate::logic::views::{self, GaugeView};
 use crate::services::instrumentation;
@@ -44,36 +45,7 @@ pub fn GaugeDial(view: GaugeView) -> Element {
         .into_iter()
         .map(|(t, (x, y))| (x, y, usd_axis(max * t)))
         .collect();
-    let (delta_text, trend) = match view.rate_5m_ago {
-        // "new vs 5 min ago ($0.00/h)" read as a glitch; say it plainly.
-        Some(before) if before.abs() < 1e-9 => (
-            "no spend 5 min ago".to_string(),
-            if view.rate > 0.0 { "up" } else { "flat" },
-        ),
-        Some(before) => {
-            let trend = if view.rate > before * 1.005 {
-                "up"
-            } else if view.rate < before * 0.995 {
-                "down"
-            } else {
-                "flat"
-            };
-            (
-                format!(
-                    "{} vs 5 min ago ({})",
-                    change(view.rate, before),
-                    usd_per_hour(before)
-                ),
-                trend,
-            )
-        }
-        None => ("no data from 5 min ago yet".to_string(), "flat"),
-    };
-    let arrow = match trend {
-        "up" => "▲",
-        "down" => "▼",
-        _ => "■",
-    };
+    let RateChange { trend, text } = rate_change(view.rate, view.rate_5m_ago);
     rsx! {
         div { class: "gauge",
             svg {
@@ -109,9 +81,9 @@ pub fn GaugeDial(view: GaugeView) -> Element {
                 }
             }
             p { class: "gauge-value-text", "data-testid": "spend-rate", "{usd_per_hour(view.rate)}" }
-            p { class: "gauge-change", "data-trend": trend,
-                span { "aria-hidden": "true", "{arrow} " }
-                "{delta_text}"
+            p { class: "gauge-change", "data-trend": trend.as_str(),
+                span { "aria-hidden": "true", "{trend.arrow()} " }
+                "{text}"
             }
         }
     }

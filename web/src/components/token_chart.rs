@@ -10,16 +10,19 @@
 //! to a canvas without tooltips or animation; dioxus-charts has no tooltips
 //! and crashes on a flat series; charming (ECharts) adds 1 MB of JavaScript
 //! and ten times the script time. SVG in rsx is also rendered and asserted
-//! natively with dioxus-ssr. The geometry lives in `logic::chart` with unit
-//! tests; this component only places it.
+//! natively with dioxus-ssr. The geometry lives in `logic::chart` and the
+//! marker placement in `logic::anomaly_markers`, both with unit tests; this
+//! component only places what they compute.
 
 use chrono::FixedOffset;
 use dioxus::prelude::*;
-use protocol::{Anomaly, Severity, Timestamp};
 
 use crate::components::csv_button::CsvButton;
 use crate::components::panel::{Panel, Placeholder};
 use crate::hooks::{current, use_panel_view};
+// `TokenBars` takes markers as a prop, so their type is offered beside it.
+pub use crate::logic::anomaly_markers::Marker;
+use crate::logic::anomaly_markers::markers;
 use crate::logic::chart::{data_trend, ticks_need_seconds, time_ticks, value_ticks};
 use crate::logic::csv::{file_name, series_csv};
 use crate::logic::format::{
@@ -33,44 +36,6 @@ use crate::state::{ANOMALIES, SETTINGS};
 /// Plot box in SVG units (stretched to the container; strokes do not scale).
 const W: f64 = 600.0;
 const H: f64 = 200.0;
-
-/// An anomaly on the time axis.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Marker {
-    pub id: String,
-    /// 0–1 along the axis.
-    pub x: f64,
-    pub severity: Severity,
-    pub label: String,
-}
-
-fn markers(
-    anomalies: &[Anomaly],
-    from: Timestamp,
-    to: Timestamp,
-    offset: FixedOffset,
-) -> Vec<Marker> {
-    let span = (to - from).num_milliseconds() as f64;
-    anomalies
-        .iter()
-        .filter(|a| a.started_at >= from && a.started_at < to && span > 0.0)
-        .map(|a| Marker {
-            id: a.id.clone(),
-            x: (a.started_at - from).num_milliseconds() as f64 / span,
-            severity: a.severity,
-            label: format!(
-                "{} anomaly on {} at {}",
-                if a.severity == Severity::Critical {
-                    "Critical"
-                } else {
-                    "Warning"
-                },
-                a.entity.id,
-                clock(a.started_at, offset, true)
-            ),
-        })
-        .collect()
-}
 
 #[component]
 pub fn TokenChart() -> Element {
@@ -220,7 +185,7 @@ pub fn TokenBars(view: TokenView, markers: Vec<Marker>, offset: FixedOffset) -> 
                     span {
                         key: "{m.id}",
                         class: "marker",
-                        "data-severity": if m.severity == Severity::Critical { "critical" } else { "warning" },
+                        "data-severity": m.severity_name(),
                         style: "left: {m.x * 100.0:.2}%",
                         title: "{m.label}",
                         role: "img",

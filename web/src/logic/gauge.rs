@@ -1,6 +1,8 @@
 //! The cost gauge's scale and geometry: a half-circle dial whose maximum
 //! follows the data (a "nice" number just above the recent peak), never a
-//! fixed arbitrary maximum.
+//! fixed arbitrary maximum; and which way the rate moved.
+
+use super::format::{change, usd_per_hour};
 
 /// The smallest of 1, 2, 2.5, 5 × 10^k that is at least `value` (1 for nothing).
 pub fn nice_ceiling(value: f64) -> f64 {
@@ -64,6 +66,76 @@ pub fn arc_length(r: f64) -> f64 {
     std::f64::consts::PI * r
 }
 
+/// Which way the rate moved against five minutes earlier.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Trend {
+    Up,
+    Down,
+    Flat,
+}
+
+impl Trend {
+    /// The change line's `data-trend`, which colours it.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Trend::Up => "up",
+            Trend::Down => "down",
+            Trend::Flat => "flat",
+        }
+    }
+
+    /// The arrow before the change.
+    pub fn arrow(self) -> &'static str {
+        match self {
+            Trend::Up => "▲",
+            Trend::Down => "▼",
+            Trend::Flat => "■",
+        }
+    }
+}
+
+/// The rate against the rate five minutes ago (`None`: no data that old
+/// yet). Within ±0.5 % it is flat; from nothing, any spend is up.
+pub fn trend(rate: f64, before: Option<f64>) -> Trend {
+    match before {
+        Some(before) if before.abs() < 1e-9 => {
+            if rate > 0.0 {
+                Trend::Up
+            } else {
+                Trend::Flat
+            }
+        }
+        Some(before) if rate > before * 1.005 => Trend::Up,
+        Some(before) if rate < before * 0.995 => Trend::Down,
+        Some(_) | None => Trend::Flat,
+    }
+}
+
+/// The gauge's change line: its direction and its words.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RateChange {
+    pub trend: Trend,
+    pub text: String,
+}
+
+/// The change line for `rate` against `before`, five minutes earlier.
+pub fn rate_change(rate: f64, before: Option<f64>) -> RateChange {
+    let text = match before {
+        // "new vs 5 min ago ($0.00/h)" read as a glitch; say it plainly.
+        Some(before) if before.abs() < 1e-9 => "no spend 5 min ago".to_string(),
+        Some(before) => format!(
+            "{} vs 5 min ago ({})",
+            change(rate, before),
+            usd_per_hour(before)
+        ),
+        None => "no data from 5 min ago yet".to_string(),
+    };
+    RateChange {
+        trend: trend(rate, before),
+        text,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -118,5 +190,51 @@ mod tests {
             "M 20.0 100.0 A 80.0 80.0 0 0 1 180.0 100.0"
         );
         assert!((arc_length(1.0) - std::f64::consts::PI).abs() < 1e-12);
+    }
+
+    #[test]
+    fn trend_has_a_flat_band_and_counts_spend_from_nothing_as_up() {
+        assert_eq!(trend(412.0, Some(206.0)), Trend::Up);
+        assert_eq!(trend(100.0, Some(200.0)), Trend::Down);
+        // ±0.5 % is flat.
+        assert_eq!(trend(100.4, Some(100.0)), Trend::Flat);
+        assert_eq!(trend(99.6, Some(100.0)), Trend::Flat);
+        assert_eq!(trend(100.6, Some(100.0)), Trend::Up);
+        assert_eq!(trend(99.4, Some(100.0)), Trend::Down);
+        assert_eq!(trend(3.0, Some(0.0)), Trend::Up);
+        assert_eq!(trend(0.0, Some(0.0)), Trend::Flat);
+        assert_eq!(trend(3.0, None), Trend::Flat);
+        assert_eq!(
+            [Trend::Up, Trend::Down, Trend::Flat].map(|t| (t.as_str(), t.arrow())),
+            [("up", "▲"), ("down", "▼"), ("flat", "■")]
+        );
+    }
+
+    #[test]
+    fn change_line_names_the_earlier_rate_or_says_why_not() {
+        let up = rate_change(412.0, Some(206.0));
+        assert_eq!(up.trend, Trend::Up);
+        assert_eq!(
+            up.text,
+            format!(
+                "{} vs 5 min ago ({})",
+                change(412.0, 206.0),
+                usd_per_hour(206.0)
+            )
+        );
+        assert_eq!(
+            rate_change(3.0, Some(0.0)),
+            RateChange {
+                trend: Trend::Up,
+                text: "no spend 5 min ago".into()
+            }
+        );
+        assert_eq!(
+            rate_change(3.0, None),
+            RateChange {
+                trend: Trend::Flat,
+                text: "no data from 5 min ago yet".into()
+            }
+        );
     }
 }

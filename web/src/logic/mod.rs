@@ -2,12 +2,14 @@
 
 pub mod aggregate;
 pub mod anomaly_book;
+pub mod anomaly_markers;
 pub mod backoff;
 pub mod buffer;
 pub mod chart;
 pub mod colors;
 pub mod connection;
 pub mod csv;
+pub mod feed_machine;
 pub mod format;
 pub mod gauge;
 pub mod playback;

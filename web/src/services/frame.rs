@@ -1,66 +1,101 @@
 //! The burst buffer and the frame flush: updates from either transport queue
 //! in a bounded buffer and are applied to the store at most once per
 //! animation frame, then published to the panels in one `VIEW_FRAME`.
-
-use std::cell::{Cell, RefCell};
+//!
+//! [`start`] creates both in the calling scope (the app root): the queue is
+//! a value that scope owns and the frame loop one of its tasks, so both end
+//! with it. The [`Frame`] handle it returns is how the feed delivers. A gap
+//! found while applying is sent as [`Wake::Reload`] on the sender the root
+//! handed in: the frame flush needs no import of the feed, which calls it.
 
 use dioxus::prelude::*;
 use futures_channel::mpsc::{UnboundedReceiver, UnboundedSender, unbounded};
 use futures_util::StreamExt;
 use protocol::MetricUpdate;
 
-use super::{browser, clock, feed, instrumentation};
+use super::{browser, clock, instrumentation};
 use crate::logic::aggregate::{rate_per_hour, rate_span};
 use crate::logic::anomaly_book::Filter;
 use crate::logic::buffer::{AfterPush, UpdateBuffer};
+use crate::logic::connection::Transport;
+use crate::logic::feed_machine::Wake;
 use crate::logic::format::page_title;
 use crate::state::{ANOMALIES, LINK, SETTINGS, STORE, VIEW_FRAME};
 
 /// Updates held between frames; at this size the buffer is applied at once.
 pub const BUFFER_CAPACITY: usize = 50_000;
 
-thread_local! {
-    static BUFFER: RefCell<UpdateBuffer> = RefCell::new(UpdateBuffer::new(BUFFER_CAPACITY));
-    static FLUSH_REQUESTS: RefCell<Option<UnboundedSender<()>>> = const { RefCell::new(None) };
-    static FLUSHES_THIS_FRAME: Cell<u64> = const { Cell::new(0) };
+/// What waits for the next frame, and where to send what a flush finds.
+struct Queue {
+    buffer: UpdateBuffer,
+    /// Flushes that applied data since the last frame flush.
+    flushes_this_frame: u64,
+    /// The frame loop's inbox: flush on the next animation frame.
+    frame_requests: UnboundedSender<()>,
+    /// The feed's inbox: a sub-store must be reloaded.
+    reload: UnboundedSender<Wake>,
 }
 
-/// Queues updates from a transport. In a hidden tab (no animation frames)
-/// they are applied at once so the store and the title stay current.
-pub fn deliver(updates: Vec<MetricUpdate>) {
-    let after = BUFFER.with(|b| b.borrow_mut().push(updates));
-    match after {
-        AfterPush::FlushNow => flush(false),
-        _ if !browser::is_visible() => flush(false),
-        AfterPush::Wait { schedule: true } => FLUSH_REQUESTS.with(|tx| {
-            if let Some(tx) = tx.borrow().as_ref() {
-                let _ = tx.unbounded_send(());
+/// The frame service of one app root. `Copy`: pass it to whoever delivers.
+#[derive(Clone, Copy)]
+pub struct Frame {
+    queue: CopyValue<Queue>,
+}
+
+/// Creates the queue and spawns the frame loop in the current scope (call it
+/// once, from a hook of the app root): both end when that scope does. Gaps
+/// are reported on `reload`.
+pub fn start(reload: UnboundedSender<Wake>) -> Frame {
+    let (frame_requests, inbox) = unbounded();
+    let queue = CopyValue::new(Queue {
+        buffer: UpdateBuffer::new(BUFFER_CAPACITY),
+        flushes_this_frame: 0,
+        frame_requests,
+        reload,
+    });
+    spawn(run(inbox, queue));
+    Frame { queue }
+}
+
+impl Frame {
+    /// Queues updates from a transport. In a hidden tab (no animation frames)
+    /// they are applied at once so the store and the title stay current.
+    pub fn deliver(self, updates: Vec<MetricUpdate>) {
+        let mut queue = self.queue;
+        let after = queue.write().buffer.push(updates);
+        match after {
+            AfterPush::FlushNow => self.flush(false),
+            _ if !browser::is_visible() => self.flush(false),
+            AfterPush::Wait { schedule: true } => {
+                let _ = queue.peek().frame_requests.unbounded_send(());
             }
-        }),
-        AfterPush::Wait { schedule: false } => {}
+            AfterPush::Wait { schedule: false } => {}
+        }
+    }
+
+    /// Applies what is queued, moves the rings to now and publishes a frame.
+    pub fn flush(self, on_frame: bool) {
+        flush(self.queue, on_frame);
+    }
+
+    /// The once-a-second tick: with nothing queued, moves the rings to now so
+    /// the live chart scrolls through quiet periods, and republishes.
+    pub fn tick(self) {
+        if self.queue.read().buffer.is_empty() {
+            STORE.write().advance_to(clock::server_now());
+            publish();
+        }
     }
 }
 
 /// The frame loop: waits for a flush request, then for the next animation
-/// frame, then applies everything queued. Runs in a Dioxus task, so it ends
-/// (and unregisters) when the app unmounts.
-pub async fn run() {
-    let (tx, mut rx): (UnboundedSender<()>, UnboundedReceiver<()>) = unbounded();
-    FLUSH_REQUESTS.with(|slot| *slot.borrow_mut() = Some(tx));
-    let _unregister = Unregister;
-    while rx.next().await.is_some() {
+/// frame, then applies everything queued.
+async fn run(mut requests: UnboundedReceiver<()>, queue: CopyValue<Queue>) {
+    while requests.next().await.is_some() {
         if browser::is_visible() {
             next_frame().await;
         }
-        flush(true);
-    }
-}
-
-struct Unregister;
-
-impl Drop for Unregister {
-    fn drop(&mut self) {
-        FLUSH_REQUESTS.with(|slot| slot.borrow_mut().take());
+        flush(queue, true);
     }
 }
 
@@ -73,13 +108,12 @@ async fn next_frame() {
     let _ = rx.await;
 }
 
-/// Applies what is queued, moves the rings to now and publishes a frame.
-pub fn flush(on_frame: bool) {
-    instrumentation::measured("finops:flush", || apply_and_publish(on_frame));
+fn flush(queue: CopyValue<Queue>, on_frame: bool) {
+    instrumentation::measured("finops:flush", || apply_and_publish(queue, on_frame));
 }
 
-fn apply_and_publish(on_frame: bool) {
-    let updates = BUFFER.with(|b| b.borrow_mut().drain());
+fn apply_and_publish(mut queue: CopyValue<Queue>, on_frame: bool) {
+    let updates = queue.write().buffer.drain();
     let now = clock::server_now();
     let gap = {
         let mut store = STORE.write();
@@ -88,14 +122,15 @@ fn apply_and_publish(on_frame: bool) {
         gap
     };
     if gap {
-        feed::wake(feed::Wake::Reload);
+        let _ = queue.peek().reload.unbounded_send(Wake::Reload);
     }
     // Flushes that applied data in this frame (a frame flush closes the frame).
-    let flushes = FLUSHES_THIS_FRAME.with(|f| {
-        let n = f.get() + u64::from(!updates.is_empty());
-        f.set(if on_frame { 0 } else { n });
+    let flushes = {
+        let mut queue = queue.write();
+        let n = queue.flushes_this_frame + u64::from(!updates.is_empty());
+        queue.flushes_this_frame = if on_frame { 0 } else { n };
         n
-    });
+    };
     instrumentation::count(|c| {
         c.flushes += 1;
         c.max_batch = c.max_batch.max(updates.len() as u64);
@@ -123,18 +158,9 @@ pub fn publish() {
     browser::set_title(&page_title(rate, ANOMALIES.peek().count(Filter::Open)));
     let link = LINK.peek();
     let transport = match link.state.transport() {
-        Some(crate::logic::connection::Transport::Socket) => "websocket",
-        Some(crate::logic::connection::Transport::Polling) => "polling",
+        Some(Transport::Socket) => "websocket",
+        Some(Transport::Polling) => "polling",
         None => "none",
     };
     instrumentation::publish(&store.counters, transport, link.state.kind(), visible);
-}
-
-/// The once-a-second tick: with nothing queued, moves the rings to now so the
-/// live chart scrolls through quiet periods, and republishes.
-pub fn tick() {
-    if BUFFER.with(|b| b.borrow().is_empty()) {
-        STORE.write().advance_to(clock::server_now());
-        publish();
-    }
 }

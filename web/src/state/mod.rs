@@ -4,7 +4,7 @@
 //! |---|---|---|
 //! | [`SETTINGS`] | the header controls (and the URL at start) | everyone |
 //! | [`LINK`] | the feed service | connection indicator, age |
-//! | [`STORE`] | the frame flush in the feed service | panels, via `peek` on each [`VIEW_FRAME`] |
+//! | [`STORE`] | the feed service (snapshots, resets) and its frame flush (updates) | panels, via `peek` on each [`VIEW_FRAME`] |
 //! | [`VIEW_FRAME`] | the frame flush | panels' memos (subscribe here, not to `STORE`) |
 //! | [`ANOMALIES`] | the anomaly service | anomaly panel, token chart markers, title |
 //! | [`HISTORY`] | the history service | panels in historical mode |
