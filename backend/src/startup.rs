@@ -22,7 +22,7 @@ use crate::anomaly::{AnomalyBook, Detector, DetectorConfig};
 use crate::auth::TokenTable;
 use crate::config::Config;
 use crate::error;
-use crate::feed::Hub;
+use crate::feed::{Announcer, Hub};
 use crate::middleware::{json_errors, observe, origin_guard};
 use crate::routes;
 use crate::simulation::{SimConfig, build_tenants};
@@ -59,12 +59,15 @@ impl Application {
         let store = Arc::new(Store::new(StoreConfig::default(), start_seq()));
         let hub = Hub::new(HUB_CAPACITY);
         let book = Arc::new(RwLock::new(AnomalyBook::new(ANOMALY_BOOK_CAPACITY)));
+        let run = run_id();
+        let announcer = Announcer::new(book.clone(), hub.clone(), telemetry.clone());
 
         let detector = AnomalyDetector::new(
-            Detector::new(DetectorConfig::default()),
-            book.clone(),
-            hub.clone(),
-            telemetry.clone(),
+            Detector::new(DetectorConfig {
+                id_prefix: format!("anm-{run}"),
+                ..DetectorConfig::default()
+            }),
+            announcer.clone(),
         )
         .start();
         // The aggregator gets a thread of its own so ingest never competes
@@ -99,9 +102,11 @@ impl Application {
             store,
             hub,
             book,
+            announcer,
             telemetry,
             aggregator,
             started: Instant::now(),
+            run,
             shutdown: CancellationToken::new(),
         };
 
@@ -210,6 +215,25 @@ fn start_seq() -> u64 {
     SystemTime::now()
         .duration_since(UNIX_EPOCH)
         .map_or(0, |d| d.as_micros() as u64)
+}
+
+/// This run's name: the start time in base-36 milliseconds (so ids sort by
+/// run) and two random base-36 digits (two runs in one millisecond differ).
+pub fn run_id() -> String {
+    const DIGITS: &[u8; 36] = b"0123456789abcdefghijklmnopqrstuvwxyz";
+    let mut ms = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |d| d.as_millis() as u64);
+    let mut out = Vec::with_capacity(12);
+    while ms > 0 {
+        out.push(DIGITS[(ms % 36) as usize]);
+        ms /= 36;
+    }
+    out.reverse();
+    let random: u16 = rand::random();
+    out.push(DIGITS[usize::from(random % 36)]);
+    out.push(DIGITS[usize::from(random / 36 % 36)]);
+    out.into_iter().map(char::from).collect()
 }
 
 /// Ctrl-C or SIGTERM: tell sessions to close, then stop accepting and drain.

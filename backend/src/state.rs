@@ -13,7 +13,7 @@ use crate::aggregation::Store;
 use crate::anomaly::AnomalyBook;
 use crate::auth::TokenTable;
 use crate::config::Config;
-use crate::feed::Hub;
+use crate::feed::{Announcer, Hub};
 use crate::telemetry::Telemetry;
 
 #[derive(Clone)]
@@ -25,10 +25,14 @@ pub struct AppState {
     pub openapi: bytestring::ByteString,
     pub store: Arc<Store>,
     pub hub: Hub,
+    /// Read anomalies here; change them only through `announcer`.
     pub book: Arc<RwLock<AnomalyBook>>,
+    pub announcer: Announcer,
     pub telemetry: Arc<Telemetry>,
     pub aggregator: Addr<Aggregator>,
     pub started: Instant,
+    /// This run's id (`startup::run_id`), the prefix of its anomaly ids.
+    pub run: String,
     /// Cancelled on shutdown: sessions close with "going away".
     pub shutdown: CancellationToken,
 }

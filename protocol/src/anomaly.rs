@@ -267,6 +267,10 @@ pub struct Anomaly {
     /// Reason given when it was acknowledged or dismissed.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub status_reason: Option<String>,
+    /// Name of the token that last changed the status (absent on a server
+    /// without tokens, and before anyone acted).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub status_changed_by: Option<String>,
     #[serde(
         default,
         with = "time::rfc3339_millis::option",
@@ -354,6 +358,7 @@ pub(crate) mod tests {
             },
             status: AnomalyStatus::Open,
             status_reason: None,
+            status_changed_by: None,
             status_changed_at: None,
         }
     }
@@ -395,11 +400,13 @@ pub(crate) mod tests {
         let mut a = sample();
         a.status = AnomalyStatus::Acknowledged;
         a.status_reason = Some("known batch job".into());
+        a.status_changed_by = Some("ops-admin".into());
         a.status_changed_at = Some("2026-11-23T10:03:00Z".parse().unwrap());
         a.ended_at = Some("2026-11-23T10:04:00Z".parse().unwrap());
         let value = serde_json::to_value(&a).unwrap();
         assert_eq!(value["status"], "acknowledged");
         assert_eq!(value["statusReason"], "known batch job");
+        assert_eq!(value["statusChangedBy"], "ops-admin");
         assert_eq!(value["endedAt"], "2026-11-23T10:04:00.000Z");
         let back: Anomaly = serde_json::from_value(value).unwrap();
         assert_eq!(back, a);

@@ -9,6 +9,9 @@ pub struct HealthResponse {
     /// Always `ok` when the server answers.
     pub status: String,
     pub version: String,
+    /// This run of the server: changes on every start, and prefixes its
+    /// anomaly ids, so ids never repeat across restarts.
+    pub run: String,
     pub uptime_seconds: u64,
     /// Whether the built-in traffic simulator is generating data.
     pub simulator: bool,
@@ -28,6 +31,7 @@ mod tests {
         let body = HealthResponse {
             status: "ok".into(),
             version: "0.1.0".into(),
+            run: "mq1x2y3z0a".into(),
             uptime_seconds: 5,
             simulator: true,
             cursor: 10,
@@ -36,7 +40,7 @@ mod tests {
         let value = serde_json::to_value(&body).unwrap();
         assert_eq!(
             value,
-            json!({"status": "ok", "version": "0.1.0", "uptimeSeconds": 5, "simulator": true, "cursor": 10, "sessions": 2})
+            json!({"status": "ok", "version": "0.1.0", "run": "mq1x2y3z0a", "uptimeSeconds": 5, "simulator": true, "cursor": 10, "sessions": 2})
         );
         assert_eq!(
             serde_json::from_value::<HealthResponse>(value).unwrap(),

@@ -235,6 +235,7 @@ fn anomaly_item_shows_context_and_actions() {
         },
         status: AnomalyStatus::Open,
         status_reason: None,
+        status_changed_by: None,
         status_changed_at: None,
     };
     let open = dioxus::ssr::render_element(rsx! {

@@ -2,39 +2,27 @@
 //! baselines every few seconds, records what it finds in the anomaly book and
 //! tells every session.
 
-use std::sync::Arc;
 use std::time::Duration;
 
 use actix::prelude::*;
 use chrono::{DateTime, Utc};
-use parking_lot::RwLock;
 
 use super::aggregator::FrameSealed;
-use crate::anomaly::{AnomalyBook, Detector};
-use crate::feed::Hub;
-use crate::telemetry::Telemetry;
+use crate::anomaly::Detector;
+use crate::feed::Announcer;
 
 const EVALUATE_EVERY: Duration = Duration::from_secs(5);
 
 pub struct AnomalyDetector {
     detector: Detector,
-    book: Arc<RwLock<AnomalyBook>>,
-    hub: Hub,
-    telemetry: Arc<Telemetry>,
+    announcer: Announcer,
 }
 
 impl AnomalyDetector {
-    pub fn new(
-        detector: Detector,
-        book: Arc<RwLock<AnomalyBook>>,
-        hub: Hub,
-        telemetry: Arc<Telemetry>,
-    ) -> Self {
+    pub fn new(detector: Detector, announcer: Announcer) -> Self {
         AnomalyDetector {
             detector,
-            book,
-            hub,
-            telemetry,
+            announcer,
         }
     }
 
@@ -42,12 +30,8 @@ impl AnomalyDetector {
     /// the actor's own timer), books what changed and tells every session.
     fn evaluate(&mut self, now: DateTime<Utc>) {
         for anomaly in self.detector.evaluate(now) {
-            let stored = self.book.write().upsert(anomaly);
-            self.hub.publish_anomaly(&stored);
-            self.telemetry.anomalies_reported.inc();
+            self.announcer.detected(anomaly);
         }
-        let open = self.book.read().open_count();
-        self.telemetry.anomalies_open.set(open as i64);
     }
 }
 
@@ -71,9 +55,12 @@ impl Handler<FrameSealed> for AnomalyDetector {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::anomaly::DetectorConfig;
-    use crate::feed::{Event, SealedFrame};
+    use crate::anomaly::{AnomalyBook, DetectorConfig};
+    use crate::feed::{Event, Hub, SealedFrame};
+    use crate::telemetry::Telemetry;
+    use parking_lot::RwLock;
     use protocol::{AnomalyStatus, MetricUpdate, Metrics, ServerMessage};
+    use std::sync::Arc;
 
     fn report(at: DateTime<Utc>, cost: f64) -> MetricUpdate {
         MetricUpdate {
@@ -104,9 +91,7 @@ mod tests {
         let mut rx = hub.subscribe();
         let mut detector = AnomalyDetector::new(
             Detector::new(DetectorConfig::default()),
-            book.clone(),
-            hub,
-            Arc::new(Telemetry::new()),
+            Announcer::new(book.clone(), hub, Arc::new(Telemetry::new())),
         );
         let mut ctx = Context::new();
         let now = Utc::now();

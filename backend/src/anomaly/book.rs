@@ -3,6 +3,26 @@
 
 use protocol::{Anomaly, AnomalyStatus, Timestamp};
 
+/// What a person decided about an anomaly.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Decision {
+    pub status: AnomalyStatus,
+    pub reason: Option<String>,
+    /// The name of the token that decided, if tokens are configured.
+    pub by: Option<String>,
+}
+
+impl Decision {
+    /// A decision with no reason and no name (tests, open servers).
+    pub fn to(status: AnomalyStatus) -> Self {
+        Decision {
+            status,
+            reason: None,
+            by: None,
+        }
+    }
+}
+
 #[derive(Debug, Clone)]
 struct Entry {
     /// Insertion order, to break ties between equal start times.
@@ -36,13 +56,11 @@ impl AnomalyBook {
     pub fn upsert(&mut self, anomaly: Anomaly) -> Anomaly {
         if let Some(i) = self.position(&anomaly.id) {
             let stored = &mut self.entries[i].anomaly;
-            let status = stored.status;
-            let reason = stored.status_reason.take();
-            let changed_at = stored.status_changed_at;
             *stored = Anomaly {
-                status,
-                status_reason: reason,
-                status_changed_at: changed_at,
+                status: stored.status,
+                status_reason: stored.status_reason.take(),
+                status_changed_by: stored.status_changed_by.take(),
+                status_changed_at: stored.status_changed_at,
                 ..anomaly
             };
             return stored.clone();
@@ -109,17 +127,12 @@ impl AnomalyBook {
     }
 
     /// Sets what people decided; `None` if the id is unknown.
-    pub fn set_status(
-        &mut self,
-        id: &str,
-        status: AnomalyStatus,
-        reason: Option<String>,
-        now: Timestamp,
-    ) -> Option<Anomaly> {
+    pub fn set_status(&mut self, id: &str, decision: Decision, now: Timestamp) -> Option<Anomaly> {
         let i = self.position(id)?;
         let stored = &mut self.entries[i].anomaly;
-        stored.status = status;
-        stored.status_reason = reason;
+        stored.status = decision.status;
+        stored.status_reason = decision.reason;
+        stored.status_changed_by = decision.by;
         stored.status_changed_at = Some(now);
         Some(stored.clone())
     }
@@ -177,6 +190,7 @@ mod tests {
             },
             status: AnomalyStatus::Open,
             status_reason: None,
+            status_changed_by: None,
             status_changed_at: None,
         }
     }
@@ -193,8 +207,11 @@ mod tests {
         let acked = book
             .set_status(
                 "anm-000001",
-                AnomalyStatus::Acknowledged,
-                Some("batch job".into()),
+                Decision {
+                    status: AnomalyStatus::Acknowledged,
+                    reason: Some("batch job".into()),
+                    by: Some("ops".into()),
+                },
                 t(3),
             )
             .unwrap();
@@ -208,6 +225,7 @@ mod tests {
         assert_eq!(stored.status, AnomalyStatus::Acknowledged);
         assert_eq!(stored.status_reason.as_deref(), Some("batch job"));
         assert_eq!(stored.status_changed_at, Some(t(3)));
+        assert_eq!(stored.status_changed_by.as_deref(), Some("ops"));
         assert_eq!(stored.observed, 110.0);
         assert_eq!(stored.ended_at, Some(t(6)));
         assert_eq!(book.get("anm-000001"), Some(&stored));
@@ -219,7 +237,7 @@ mod tests {
         let mut book = AnomalyBook::new(10);
         assert_eq!(book.get("anm-000404"), None);
         assert_eq!(
-            book.set_status("anm-000404", AnomalyStatus::Dismissed, None, t(0)),
+            book.set_status("anm-000404", Decision::to(AnomalyStatus::Dismissed), t(0)),
             None
         );
     }
@@ -231,7 +249,7 @@ mod tests {
         book.upsert(anomaly(2, 5, None));
         book.upsert(anomaly(3, 2, Some(4)));
         book.upsert(anomaly(4, 5, None));
-        book.set_status("anm-000003", AnomalyStatus::Dismissed, None, t(6));
+        book.set_status("anm-000003", Decision::to(AnomalyStatus::Dismissed), t(6));
         assert_eq!(
             ids(&book.list(None, 10)),
             ["anm-000004", "anm-000002", "anm-000003", "anm-000001"]
@@ -256,11 +274,15 @@ mod tests {
         book.upsert(anomaly(2, 1, None));
         book.upsert(anomaly(3, 2, Some(3)));
         assert_eq!(book.open_count(), 2);
-        book.set_status("anm-000002", AnomalyStatus::Acknowledged, None, t(4));
+        book.set_status(
+            "anm-000002",
+            Decision::to(AnomalyStatus::Acknowledged),
+            t(4),
+        );
         assert_eq!(book.open_count(), 1);
         book.upsert(anomaly(1, 0, Some(5)));
         assert_eq!(book.open_count(), 0);
-        book.set_status("anm-000002", AnomalyStatus::Open, None, t(6));
+        book.set_status("anm-000002", Decision::to(AnomalyStatus::Open), t(6));
         assert_eq!(book.open_count(), 1);
     }
 

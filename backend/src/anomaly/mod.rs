@@ -8,7 +8,7 @@ mod detector;
 mod format;
 mod series;
 
-pub use book::AnomalyBook;
+pub use book::{AnomalyBook, Decision};
 /// The detector's test harness (synthetic traffic, a virtual clock), shared
 /// with the integration tests and the bench; not part of the API.
 #[doc(hidden)]

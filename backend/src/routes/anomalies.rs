@@ -12,6 +12,7 @@ use protocol::{
 use serde::Deserialize;
 use utoipa::IntoParams;
 
+use crate::anomaly::Decision;
 use crate::auth::{Authorized, Decide, Read};
 use crate::error::ApiError;
 use crate::routes::body;
@@ -138,14 +139,15 @@ pub async fn decide(
     if !visible {
         return Err(not_found());
     }
+    let decision = Decision {
+        status: action.status(),
+        reason,
+        by: auth.caller.name.clone(),
+    };
     let updated = state
-        .book
-        .write()
-        .set_status(&id, action.status(), reason, Utc::now())
+        .announcer
+        .decided(&id, decision, Utc::now())
         .ok_or_else(not_found)?;
-    state.hub.publish_anomaly(&updated);
-    let open = state.book.read().open_count();
-    state.telemetry.anomalies_open.set(open as i64);
     Ok(web::Json(updated))
 }
 

@@ -19,6 +19,7 @@ pub async fn healthz(state: web::Data<AppState>) -> web::Json<HealthResponse> {
     web::Json(HealthResponse {
         status: "ok".into(),
         version: env!("CARGO_PKG_VERSION").into(),
+        run: state.run.clone(),
         uptime_seconds: state.started.elapsed().as_secs(),
         simulator: state.config.simulator.enabled(),
         cursor: state.store.read().log.head(),

@@ -111,6 +111,7 @@ pub fn anomaly(id: &str, entity: EntityRef, minutes_ago: i64) -> Anomaly {
         },
         status: AnomalyStatus::Open,
         status_reason: None,
+        status_changed_by: None,
         status_changed_at: None,
     }
 }

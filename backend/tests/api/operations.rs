@@ -18,6 +18,19 @@ async fn healthz_reports_ok() {
 }
 
 #[actix_web::test]
+async fn every_run_has_its_own_id_so_anomaly_ids_never_repeat() {
+    let first = spawn(&[]).await;
+    let second = spawn(&[]).await;
+    let (_, a) = first.get_json("/healthz").await;
+    let (_, b) = second.get_json("/healthz").await;
+    let (a, b) = (a["run"].as_str().unwrap(), b["run"].as_str().unwrap());
+    assert!(a.len() >= 10, "{a}");
+    assert_ne!(a, b);
+    // Ids are `anm-<run>-NNNNNN` (the detector test shows the prefix in use).
+    assert_eq!(first.state.run, a);
+}
+
+#[actix_web::test]
 async fn prometheus_text_has_the_server_counters() {
     let app = spawn(&[]).await;
     app.get("/api/stats").await;

@@ -210,6 +210,7 @@ mod tests {
             },
             status: AnomalyStatus::Open,
             status_reason: None,
+            status_changed_by: None,
             status_changed_at: None,
         }
     }

@@ -71,6 +71,10 @@ pub struct DetectorConfig {
     pub max_trend_points: usize,
     /// Most windows scored in one `evaluate` after a pause.
     pub max_catch_up: usize,
+    /// Start of every anomaly id (`<prefix>-000001`, …). The server gives
+    /// each run its own (see `startup::run_id`) so ids never repeat across
+    /// restarts and a stale link cannot act on a different incident.
+    pub id_prefix: String,
 }
 
 impl Default for DetectorConfig {
@@ -105,6 +109,7 @@ impl Default for DetectorConfig {
             trend_lead_points: 36,
             max_trend_points: 60,
             max_catch_up: 12,
+            id_prefix: "anm".into(),
         }
     }
 }

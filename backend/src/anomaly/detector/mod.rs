@@ -115,9 +115,9 @@ impl Detector {
         Detector {
             geometry: Geometry::new(&config),
             entities: Entities::new(&config),
+            ids: AnomalyIds::new(&config.id_prefix),
             config,
             last_end: None,
-            ids: AnomalyIds::new(),
         }
     }
 

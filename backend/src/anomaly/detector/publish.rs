@@ -13,17 +13,21 @@ use crate::anomaly::cause::{Subject, explain};
 /// Hands out anomaly ids in order of publication.
 #[derive(Debug, Clone)]
 pub(super) struct AnomalyIds {
+    prefix: String,
     next: u64,
 }
 
 impl AnomalyIds {
-    pub(super) fn new() -> Self {
-        AnomalyIds { next: 1 }
+    pub(super) fn new(prefix: &str) -> Self {
+        AnomalyIds {
+            prefix: prefix.to_string(),
+            next: 1,
+        }
     }
 
-    /// The id of the next anomaly published: `anm-000001`, `anm-000002`, …
+    /// The id of the next anomaly published: `<prefix>-000001`, `-000002`, …
     pub(super) fn next_id(&mut self) -> String {
-        let id = format!("anm-{:06}", self.next);
+        let id = format!("{}-{:06}", self.prefix, self.next);
         self.next += 1;
         id
     }
@@ -79,6 +83,7 @@ pub(super) fn publish(
             cause: Cause::default(),
             status: AnomalyStatus::Open,
             status_reason: None,
+            status_changed_by: None,
             status_changed_at: None,
         },
         last_emitted: None,

@@ -324,6 +324,7 @@ mod tests {
             cause: Cause::default(),
             status: AnomalyStatus::Open,
             status_reason: None,
+            status_changed_by: None,
             status_changed_at: None,
         }
     }

@@ -447,3 +447,31 @@ fn late_or_odd_input_is_harmless() {
             .is_empty()
     );
 }
+
+#[test]
+fn ids_carry_the_runs_prefix_so_two_runs_never_share_one() {
+    let spike = |prefix: &str| {
+        let mut bench = Bench::new(DetectorConfig {
+            id_prefix: prefix.into(),
+            ..DetectorConfig::default()
+        });
+        let pairs = all_pairs();
+        bench.run(minutes(15), &pairs, |_| NORMAL);
+        bench.run(minutes(3), &pairs, |p| {
+            if p.customer == "acme-2" {
+                calls(5.0)
+            } else {
+                NORMAL
+            }
+        });
+        bench
+            .anomalies()
+            .iter()
+            .map(|a| a.id.clone())
+            .collect::<Vec<_>>()
+    };
+    let first = spike("anm-mq1x2y3z0a");
+    let second = spike("anm-mq1x2y3z9k");
+    assert_eq!(first, ["anm-mq1x2y3z0a-000001"]);
+    assert_eq!(second, ["anm-mq1x2y3z9k-000001"]);
+}
