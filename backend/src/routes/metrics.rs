@@ -2,7 +2,7 @@
 
 use actix_web::web;
 use chrono::{Duration as ChronoDuration, Utc};
-use protocol::limits::{POLL_LIMIT_DEFAULT, POLL_LIMIT_MAX};
+use protocol::limits::{MAX_SAFE_COUNT, POLL_LIMIT_DEFAULT, POLL_LIMIT_MAX};
 use protocol::time::format_timestamp;
 use protocol::validate::{parse_count, validate_not_future, validate_retained};
 use protocol::{ErrorCode, MetricsResponse};
@@ -24,7 +24,7 @@ const DEFAULT_LOOKBACK_SECS: i64 = 10;
 #[into_params(parameter_in = Query)]
 pub struct FeedParams {
     /// Continue after this `seq` (the `cursor` of the previous response).
-    #[param(value_type = Option<u64>, minimum = 0)]
+    #[param(value_type = Option<u64>, minimum = 0, maximum = 9007199254740991_u64)]
     cursor: Option<String>,
     /// Start with the updates recorded at or after this time (RFC 3339 or
     /// epoch milliseconds); within the live feed's last 15 minutes.
@@ -80,9 +80,17 @@ pub async fn feed(
                 "give either cursor or since, not both",
             ));
         }
-        (Some(text), None) => text.trim().parse::<u64>().map_err(|_| {
-            ApiError::invalid("cursor", format!("cursor `{text}` is not a whole number"))
-        })?,
+        (Some(text), None) => text
+            .trim()
+            .parse::<u64>()
+            .ok()
+            .filter(|c| *c <= MAX_SAFE_COUNT)
+            .ok_or_else(|| {
+                ApiError::invalid(
+                    "cursor",
+                    format!("cursor `{text}` is not a whole number from 0 to 2^53 - 1"),
+                )
+            })?,
         (None, Some(text)) => {
             let since = params::timestamp("since", text)?;
             validate_not_future("since", since, now)?;
