@@ -11,25 +11,29 @@ use crate::components::cost_gauge::CostGauge;
 use crate::components::header::Header;
 use crate::components::model_breakdown::ModelBreakdown;
 use crate::components::playback_controls::PlaybackControls;
+use crate::components::sign_in::SignIn;
 use crate::components::token_chart::TokenChart;
 use crate::components::top_customers::TopCustomers;
 use crate::logic::feed_machine::Wake;
 use crate::logic::settings::{Mode, Settings};
 use crate::services::frame::{self, Frame};
-use crate::services::{anomalies, browser, clock, feed, history, instrumentation};
-use crate::state::{NOW_SECOND, PLAYBACK, SETTINGS};
+use crate::services::{access, anomalies, browser, clock, feed, history, instrumentation};
+use crate::state::{ACCESS, NOW_SECOND, PLAYBACK, SETTINGS};
 
 #[component]
 pub fn App() -> Element {
     use_hook(|| {
         instrumentation::init();
+        access::init();
         *SETTINGS.write() = Settings::from_query(&browser::location_search());
         anomalies::restore();
     });
     let feed = use_services();
 
     // The URL mirrors the settings, and the feed hears about every change.
+    let settings_wakes = feed.clone();
     use_effect(move || {
+        let feed = &settings_wakes;
         let query = SETTINGS.read().to_query();
         browser::replace_query(&query);
         let _ = feed.unbounded_send(Wake::Settings);
@@ -50,10 +54,27 @@ pub fn App() -> Element {
         (s.wall, s.mode)
     });
     let (wall, mode) = layout();
+    let access = ACCESS.read().clone();
+    let (sign_in_wakes, sign_out_wakes) = (feed.clone(), feed);
     rsx! {
         div { class: "app", "data-wall": "{wall}",
             a { class: "skip", href: "#panels", "Skip to panels" }
-            Header {}
+            if access.refused {
+                SignIn {
+                    refused_token: access.token.is_some(),
+                    on_sign_in: move |token: String| {
+                        access::sign_in(&token);
+                        let _ = sign_in_wakes.unbounded_send(Wake::Credentials);
+                        spawn(anomalies::refresh());
+                    },
+                }
+            }
+            Header {
+                on_sign_out: move |_| {
+                    access::sign_out();
+                    let _ = sign_out_wakes.unbounded_send(Wake::Credentials);
+                },
+            }
             if mode == Mode::Historical {
                 PlaybackControls {}
             }

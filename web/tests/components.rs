@@ -535,3 +535,28 @@ fn rows_hold_still_under_the_pointer_and_resort_when_it_leaves() {
         ["acme-1", "acme-2", "acme-3"]
     );
 }
+
+#[test]
+fn sign_in_asks_for_a_token_and_says_when_one_was_refused() {
+    use web::components::sign_in::SignIn;
+    fn render(refused_token: bool) -> String {
+        fn first() -> Element {
+            rsx! { SignIn { refused_token: false, on_sign_in: |_: String| {} } }
+        }
+        fn again() -> Element {
+            rsx! { SignIn { refused_token: true, on_sign_in: |_: String| {} } }
+        }
+        let mut dom = VirtualDom::new(if refused_token { again } else { first });
+        dom.rebuild_in_place();
+        dioxus::ssr::render(&dom)
+    }
+    let first = render(false);
+    assert!(first.contains("needs an access token"), "{first}");
+    assert!(first.contains(r#"type="password""#), "{first}");
+    assert!(first.contains(r#"role="dialog""#), "{first}");
+    assert!(!first.contains("sign-in-refused"), "{first}");
+    let again = render(true);
+    assert!(again.contains("sign-in-refused"), "{again}");
+    assert!(again.contains(r#"role="alert""#), "{again}");
+    assert!(again.contains("not accepted"), "{again}");
+}

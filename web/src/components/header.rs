@@ -7,11 +7,12 @@ use crate::components::connection_indicator::ConnectionIndicator;
 use crate::components::data_age::DataAge;
 use crate::components::poll_controls::PollControls;
 use crate::components::window_controls::WindowControls;
-use crate::state::SETTINGS;
+use crate::state::{ACCESS, SETTINGS};
 
 #[component]
-pub fn Header() -> Element {
+pub fn Header(on_sign_out: EventHandler<()>) -> Element {
     let wall = SETTINGS.read().wall;
+    let signed_in = ACCESS.read().token.is_some();
     rsx! {
         header { class: "top",
             div { class: "brand",
@@ -23,6 +24,15 @@ pub fn Header() -> Element {
                 nav { class: "controls", "aria-label": "Dashboard controls",
                     WindowControls {}
                     PollControls {}
+                    if signed_in {
+                        button {
+                            r#type: "button",
+                            class: "btn",
+                            "data-action": "sign-out",
+                            onclick: move |_| on_sign_out.call(()),
+                            "Sign out"
+                        }
+                    }
                 }
             }
         }

@@ -14,6 +14,7 @@ pub mod model_breakdown;
 pub mod panel;
 pub mod playback_controls;
 pub mod poll_controls;
+pub mod sign_in;
 pub mod sparkline;
 pub mod token_chart;
 pub mod top_customers;

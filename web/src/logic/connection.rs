@@ -32,6 +32,8 @@ pub enum LinkState {
     },
     /// A failure retrying will not fix (e.g. the server refuses our requests).
     Error(String),
+    /// The server needs an access token this tab does not have.
+    SignInNeeded,
     /// The viewer paused the view.
     Paused,
     /// The browser reports no network.
@@ -47,6 +49,7 @@ impl LinkState {
             LinkState::Polling { .. } => "polling",
             LinkState::Retrying { .. } => "retrying",
             LinkState::Error(_) => "error",
+            LinkState::SignInNeeded => "sign-in",
             LinkState::Paused => "paused",
             LinkState::Offline => "offline",
         }
@@ -75,6 +78,7 @@ impl LinkState {
                 format!("Retrying in {secs} s (attempt {attempt})")
             }
             LinkState::Error(message) => format!("Error: {message}"),
+            LinkState::SignInNeeded => "Sign in to see live data".into(),
             LinkState::Paused => "Paused".into(),
             LinkState::Offline => "Offline".into(),
         }

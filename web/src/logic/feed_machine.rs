@@ -37,6 +37,8 @@ pub enum Wake {
     Network,
     /// A sub-store must be reloaded (gap found, window changed).
     Reload,
+    /// The viewer signed in (or out): try again with the new token.
+    Credentials,
 }
 
 /// What the machine reads from the world when it decides. The shell answers
@@ -68,6 +70,9 @@ pub enum Failure {
     CursorExpired(String),
     /// Retrying will not help; the message is shown.
     Fatal(String),
+    /// The server needs a token (or a better one): nothing helps until the
+    /// viewer signs in.
+    Unauthorized,
 }
 
 /// What happened on an open (or opening) socket.
@@ -466,6 +471,11 @@ impl FeedMachine {
             Failure::CursorExpired(message) | Failure::Fatal(message) => {
                 effects.push(Effect::Show(LinkState::Error(message)));
                 step(effects, Action::Wait(Some(AFTER_FATAL_ERROR)))
+            }
+            Failure::Unauthorized => {
+                effects.push(Effect::Show(LinkState::SignInNeeded));
+                // Until a wake (the sign-in sends one): no request can succeed.
+                step(effects, Action::Wait(None))
             }
         }
     }
@@ -1050,5 +1060,26 @@ mod tests {
         let mut m = polling(&mut w);
         m.on(polled(90, false), &w);
         assert_eq!(m.position(), Some(100));
+    }
+
+    #[test]
+    fn a_refused_token_waits_for_the_viewer_to_sign_in() {
+        let w = Fake {
+            missing: vec![Part::Fine],
+            resume_cursor: None,
+            ..Fake::default()
+        };
+        let mut m = FeedMachine::default();
+        assert!(matches!(m.start(&w).action, Action::LoadSnapshots(_)));
+        assert_eq!(
+            m.on(Event::SnapshotsFailed(Failure::Unauthorized), &w),
+            Step {
+                effects: vec![show(LinkState::SignInNeeded)],
+                action: Action::Wait(None),
+            }
+        );
+        // Signing in wakes it: it loads again at once.
+        let next = m.on(Event::Woken(Wake::Credentials), &w);
+        assert!(matches!(next.action, Action::LoadSnapshots(_)), "{next:?}");
     }
 }

@@ -2,10 +2,13 @@
 //! feed: the unit of the client-side metric store.
 //!
 //! A series is loaded from a history snapshot and remembers the `seq` that
-//! snapshot includes (its cursor). Applying an update skips what the cursor
-//! already covers, applies the next one, and reports a gap for anything
-//! later — the caller then reloads a snapshot. That rule is what makes
-//! "no gap, no duplicates" hold across transports, reconnects and restarts.
+//! snapshot includes (its cursor). The feed delivers [`Batch`]es — every
+//! update the client may see in `(after, cursor]` — and applying one skips
+//! what the cursor already covers, applies the rest, and reports a gap when
+//! the batch starts after the cursor — the caller then reloads a snapshot.
+//! That rule is what makes "no gap, no duplicates" hold across transports,
+//! reconnects, restarts, and tokens that see only some tenants (whose `seq`s
+//! have holes).
 
 use std::collections::{BTreeMap, HashMap, VecDeque};
 use std::time::Duration;
@@ -74,6 +77,15 @@ impl Bucket {
             self.other_customers.merge(&u.metrics);
         }
     }
+}
+
+/// What one delta or poll answer carries: every update the client may see
+/// after `after` up to `cursor`, in `seq` order.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Batch {
+    pub after: u64,
+    pub cursor: u64,
+    pub updates: Vec<MetricUpdate>,
 }
 
 /// What applying one update did.
@@ -165,7 +177,7 @@ impl Series {
         TimeDelta::milliseconds(self.step_ms())
     }
 
-    /// Applies one update from the feed.
+    /// Applies one update that must follow the cursor directly.
     pub fn apply(&mut self, update: &MetricUpdate) -> Applied {
         if update.seq <= self.cursor {
             return Applied::Skipped;
@@ -173,6 +185,28 @@ impl Series {
         if update.seq != self.cursor + 1 {
             return Applied::Gap;
         }
+        self.add(update);
+        Applied::Applied
+    }
+
+    /// Applies a batch: its updates the cursor does not cover yet, then its
+    /// cursor. A batch that starts after the cursor means updates are missing.
+    pub fn apply_batch(&mut self, batch: &Batch) -> Applied {
+        if batch.cursor <= self.cursor {
+            return Applied::Skipped;
+        }
+        if batch.after > self.cursor {
+            return Applied::Gap;
+        }
+        let covered = self.cursor;
+        for update in batch.updates.iter().filter(|u| u.seq > covered) {
+            self.add(update);
+        }
+        self.cursor = batch.cursor;
+        Applied::Applied
+    }
+
+    fn add(&mut self, update: &MetricUpdate) {
         self.cursor = update.seq;
         let start = align_floor(update.timestamp, self.resolution);
         self.extend_to(start);
@@ -185,7 +219,6 @@ impl Series {
                 }
             }
         }
-        Applied::Applied
     }
 
     /// Makes sure the bucket holding `now` exists, so quiet periods show as
@@ -325,6 +358,33 @@ pub(crate) mod tests {
         assert_eq!(b.totals.total_cost, 3.0);
         assert_eq!(b.by_model["gpt-4o"].total_calls, 3);
         assert_eq!(b.customers[&("acme".into(), "c".into())].total_cost, 2.0);
+    }
+
+    #[test]
+    fn batches_chain_by_cursor_even_with_holes_in_seq() {
+        let mut s = Series::from_history(history(10, "2026-11-23T10:00:00Z", 3, 5), 10);
+        let batch = |after, cursor, seqs: &[u64]| Batch {
+            after,
+            cursor,
+            updates: seqs
+                .iter()
+                .map(|seq| update(*seq, "2026-11-23T10:00:06Z", "c", "gpt-4o", 1.0))
+                .collect(),
+        };
+        // Holes in seq are fine (another tenant's updates); the batch chains on.
+        assert_eq!(s.apply_batch(&batch(10, 20, &[12, 17])), Applied::Applied);
+        assert_eq!(s.cursor(), 20);
+        // Nothing for this client in (20, 25]: the cursor still moves.
+        assert_eq!(s.apply_batch(&batch(20, 25, &[])), Applied::Applied);
+        assert_eq!(s.cursor(), 25);
+        // Overlap: what the cursor covers is skipped.
+        assert_eq!(s.apply_batch(&batch(20, 30, &[17, 28])), Applied::Applied);
+        assert_eq!(s.apply_batch(&batch(25, 30, &[28])), Applied::Skipped);
+        // Starting after the cursor: something was missed.
+        assert_eq!(s.apply_batch(&batch(31, 40, &[35])), Applied::Gap);
+        assert_eq!(s.cursor(), 30);
+        let b = s.bucket(ts("2026-11-23T10:00:05Z")).unwrap();
+        assert_eq!(b.totals.total_cost, 1.0 + 3.0, "12, 17 and 28 once each");
     }
 
     #[test]

@@ -5,9 +5,9 @@ use std::time::Duration;
 
 use chrono::TimeDelta;
 use protocol::time::resolution_for_range;
-use protocol::{HistoryResponse, MetricUpdate, TimeWindow, Timestamp};
+use protocol::{HistoryResponse, TimeWindow, Timestamp};
 
-use super::series::{Applied, Series};
+use super::series::{Applied, Batch, Series};
 
 /// Resolution of the fine series behind the live token chart and the gauge.
 pub const FINE_STEP: Duration = Duration::from_secs(5);
@@ -112,26 +112,28 @@ impl MetricStore {
         }
     }
 
-    /// Applies a batch in `seq` order. Returns true when a gap was found: the
+    /// Applies batches in order. Returns true when a gap was found: the
     /// sub-store concerned was dropped and must be reloaded.
-    pub fn apply(&mut self, updates: &[MetricUpdate]) -> bool {
+    pub fn apply(&mut self, batches: &[Batch]) -> bool {
         let mut gap = false;
-        for u in updates {
-            if u.seq > self.counters.last_seq {
-                self.counters.last_seq = u.seq;
-                self.counters.updates_applied += 1;
-                self.counters.samples_applied += u64::from(u.samples);
-            } else {
-                self.counters.duplicates += 1;
+        for batch in batches {
+            for u in &batch.updates {
+                if u.seq > self.counters.last_seq {
+                    self.counters.last_seq = u.seq;
+                    self.counters.updates_applied += 1;
+                    self.counters.samples_applied += u64::from(u.samples);
+                } else {
+                    self.counters.duplicates += 1;
+                }
             }
             if let Some(fine) = &mut self.fine
-                && fine.apply(u) == Applied::Gap
+                && fine.apply_batch(batch) == Applied::Gap
             {
                 self.fine = None;
                 gap = true;
             }
             if let Some((_, series)) = &mut self.window
-                && series.apply(u) == Applied::Gap
+                && series.apply_batch(batch) == Applied::Gap
             {
                 self.window = None;
                 gap = true;
@@ -203,9 +205,13 @@ mod tests {
     fn resumes_from_the_smallest_cursor_and_counts_each_update_once() {
         let mut store = loaded();
         assert_eq!(store.resume_cursor(), Some(98));
-        let batch: Vec<_> = (99..=102)
-            .map(|seq| update(seq, "2026-11-23T10:06:00Z", "c", "m", 1.0))
-            .collect();
+        let batch = [Batch {
+            after: 98,
+            cursor: 102,
+            updates: (99..=102)
+                .map(|seq| update(seq, "2026-11-23T10:06:00Z", "c", "m", 1.0))
+                .collect(),
+        }];
         assert!(!store.apply(&batch));
         assert_eq!(store.resume_cursor(), Some(102));
         assert_eq!(store.counters.updates_applied, 4);
@@ -232,7 +238,11 @@ mod tests {
     #[test]
     fn a_gap_drops_the_sub_store_for_a_reload() {
         let mut store = loaded();
-        let gap = [update(150, "2026-11-23T10:06:00Z", "c", "m", 1.0)];
+        let gap = [Batch {
+            after: 149,
+            cursor: 150,
+            updates: vec![update(150, "2026-11-23T10:06:00Z", "c", "m", 1.0)],
+        }];
         assert!(store.apply(&gap));
         assert!(store.fine.is_none());
         assert!(store.window.is_none());

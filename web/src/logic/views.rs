@@ -269,13 +269,17 @@ mod tests {
     #[test]
     fn live_models_and_customers_cover_the_window() {
         let mut store = live_store();
-        store.apply(&[update(
-            11,
-            "2026-11-23T10:06:50Z",
-            "big",
-            "claude-opus-4",
-            100.0,
-        )]);
+        store.apply(&[crate::logic::series::Batch {
+            after: 10,
+            cursor: 11,
+            updates: vec![update(
+                11,
+                "2026-11-23T10:06:50Z",
+                "big",
+                "claude-opus-4",
+                100.0,
+            )],
+        }]);
         let now = ts("2026-11-23T10:06:58Z");
         let source = Source::Live {
             store: &store,

@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 
 use dioxus::prelude::*;
 use gloo_storage::{LocalStorage, Storage};
-use protocol::{Anomaly, AnomalyStatus};
+use protocol::{Anomaly, AnomalyAction, AnomalyStatus};
 
 use super::{api, clock, frame};
 use crate::logic::anomaly_book::{AnomalyBook, Review};
@@ -67,11 +67,7 @@ pub fn review(id: String, status: AnomalyStatus) {
 }
 
 async fn send(id: &str, status: AnomalyStatus) {
-    let action = match status {
-        AnomalyStatus::Acknowledged => "ack",
-        AnomalyStatus::Dismissed => "dismiss",
-        AnomalyStatus::Open => "reopen",
-    };
+    let action = AnomalyAction::to_reach(status);
     // On failure the review stays saved locally and is re-sent on the next refresh.
     if let Ok(updated) = api::anomaly_action(id, action).await {
         ANOMALIES.write().upsert(updated);

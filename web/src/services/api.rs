@@ -2,12 +2,15 @@
 
 use std::fmt;
 
-use gloo_net::http::{Request, Response};
+use gloo_net::http::{Request, RequestBuilder, Response};
+use protocol::paths::{self, query};
 use protocol::{
-    AnomaliesResponse, Anomaly, AnomalyActionRequest, ErrorCode, ErrorResponse, HistoryResponse,
-    MetricsResponse, Timestamp,
+    AnomaliesResponse, Anomaly, AnomalyAction, AnomalyActionRequest, ErrorCode, ErrorResponse,
+    HistoryResponse, MetricsResponse, StatusFilter, Timestamp,
 };
 use serde::de::DeserializeOwned;
+
+use super::access;
 
 /// Why a request failed, in words a viewer can act on.
 #[derive(Debug, Clone, PartialEq)]
@@ -25,6 +28,17 @@ pub enum ApiError {
 }
 
 impl ApiError {
+    /// The server wants a token, or a token that may do this (401, 403).
+    pub fn is_refused(&self) -> bool {
+        matches!(
+            self,
+            ApiError::Server {
+                status: 401 | 403,
+                ..
+            }
+        )
+    }
+
     pub fn is_cursor_expired(&self) -> bool {
         matches!(
             self,
@@ -73,6 +87,9 @@ async fn read<T: DeserializeOwned>(
             Ok(body) => (body.error.code, body.error.message),
             Err(_) => (ErrorCode::Unknown, format!("HTTP {status}")),
         };
+        if status == 401 || status == 403 {
+            access::refused();
+        }
         Err(ApiError::Server {
             status,
             code,
@@ -81,13 +98,26 @@ async fn read<T: DeserializeOwned>(
     }
 }
 
+/// Adds this tab's token, if it has one.
+fn authorized(request: RequestBuilder) -> RequestBuilder {
+    match access::token() {
+        Some(token) => request.header("Authorization", &format!("Bearer {token}")),
+        None => request,
+    }
+}
+
 async fn get<T: DeserializeOwned>(url: &str) -> Result<T, ApiError> {
-    read(Request::get(url).send().await).await
+    read(authorized(Request::get(url)).send().await).await
 }
 
 /// `GET /api/metrics?cursor=`: the updates after `cursor`.
 pub async fn metrics_after(cursor: u64, limit: usize) -> Result<MetricsResponse, ApiError> {
-    get(&format!("/api/metrics?cursor={cursor}&limit={limit}")).await
+    let (cursor, limit) = (cursor.to_string(), limit.to_string());
+    get(&query(
+        paths::METRICS,
+        &[("cursor", &cursor), ("limit", &limit)],
+    ))
+    .await
 }
 
 /// `GET /api/metrics/history?from=&to=&step=` (epoch milliseconds keep the URL plain).
@@ -96,32 +126,37 @@ pub async fn history(
     to: Timestamp,
     step_secs: Option<u64>,
 ) -> Result<HistoryResponse, ApiError> {
-    let mut url = format!(
-        "/api/metrics/history?from={}&to={}",
-        from.timestamp_millis(),
-        to.timestamp_millis()
+    let (from, to) = (
+        from.timestamp_millis().to_string(),
+        to.timestamp_millis().to_string(),
     );
-    if let Some(step) = step_secs {
-        url.push_str(&format!("&step={step}"));
+    let step = step_secs.map(|s| s.to_string());
+    let mut pairs = vec![("from", from.as_str()), ("to", to.as_str())];
+    if let Some(step) = &step {
+        pairs.push(("step", step));
     }
-    get(&url).await
+    get(&query(paths::HISTORY, &pairs)).await
 }
 
 /// `GET /api/metrics/history?window=`: the server picks "now" and the resolution.
 pub async fn history_window(window: protocol::TimeWindow) -> Result<HistoryResponse, ApiError> {
-    get(&format!("/api/metrics/history?window={}", window.as_str())).await
+    get(&query(paths::HISTORY, &[("window", window.as_str())])).await
 }
 
 /// `GET /api/anomalies?status=all`: newest first.
 pub async fn anomalies(limit: usize) -> Result<Vec<Anomaly>, ApiError> {
-    let body: AnomaliesResponse = get(&format!("/api/anomalies?status=all&limit={limit}")).await?;
+    let limit = limit.to_string();
+    let url = query(
+        paths::ANOMALIES,
+        &[("status", StatusFilter::All.as_str()), ("limit", &limit)],
+    );
+    let body: AnomaliesResponse = get(&url).await?;
     Ok(body.anomalies)
 }
 
-/// `POST /api/anomalies/{id}/{action}` with action `ack`, `dismiss` or `reopen`.
-pub async fn anomaly_action(id: &str, action: &str) -> Result<Anomaly, ApiError> {
-    let id: String = form_urlencoded::byte_serialize(id.as_bytes()).collect();
-    let request = Request::post(&format!("/api/anomalies/{id}/{action}"))
+/// `POST /api/anomalies/{id}/ack`, `/dismiss` or `/reopen`.
+pub async fn anomaly_action(id: &str, action: AnomalyAction) -> Result<Anomaly, ApiError> {
+    let request = authorized(Request::post(&action.path(id)))
         .json(&AnomalyActionRequest::default())
         .map_err(|e| ApiError::Decode(e.to_string()))?;
     read(request.send().await).await

@@ -25,6 +25,44 @@ pub fn location_search() -> String {
         .unwrap_or_default()
 }
 
+/// Takes `name=value` out of the URL fragment (`#token=…&…`), leaving the
+/// rest of the fragment, without a reload or a history entry. The fragment
+/// never travels in a request line, which is why a wall display's token
+/// goes there; taking it out keeps it off screen and out of bookmarks.
+pub fn take_fragment_param(name: &str) -> Option<String> {
+    let window = web_sys::window()?;
+    let location = window.location();
+    let hash = location.hash().ok()?;
+    let fragment = hash.strip_prefix('#')?;
+    let mut found = None;
+    let rest: Vec<&str> = fragment
+        .split('&')
+        .filter(|part| match part.split_once('=') {
+            Some((key, value)) if key == name => {
+                found = js_sys::decode_uri_component(value)
+                    .ok()
+                    .map(String::from)
+                    .filter(|v| !v.is_empty());
+                false
+            }
+            _ => !part.is_empty(),
+        })
+        .collect();
+    found.as_ref()?;
+    let path = location.pathname().unwrap_or_else(|_| "/".into());
+    let search = location.search().unwrap_or_default();
+    let hash = if rest.is_empty() {
+        String::new()
+    } else {
+        format!("#{}", rest.join("&"))
+    };
+    if let Ok(history) = window.history() {
+        let url = format!("{path}{search}{hash}");
+        let _ = history.replace_state_with_url(&wasm_bindgen::JsValue::NULL, "", Some(&url));
+    }
+    found
+}
+
 /// Replaces the URL's query without a reload or a history entry.
 pub fn replace_query(query: &str) {
     let Some(window) = web_sys::window() else {
@@ -67,7 +105,11 @@ pub fn socket_url() -> Option<String> {
     } else {
         "ws"
     };
-    Some(format!("{scheme}://{}/ws", location.host().ok()?))
+    Some(format!(
+        "{scheme}://{}{}",
+        location.host().ok()?,
+        protocol::paths::WS
+    ))
 }
 
 /// Offers `text` as a file download.

@@ -23,15 +23,17 @@ use futures_util::stream::{SplitSink, SplitStream};
 use futures_util::{SinkExt, StreamExt};
 use gloo_net::websocket::Message;
 use gloo_net::websocket::futures::WebSocket;
+use protocol::ws::{SUBPROTOCOL, bearer_subprotocol};
 use protocol::{ClientMessage, ServerMessage};
 
 use super::api::{self, ApiError};
 use super::frame::{self, Frame};
-use super::{anomalies, browser, clock, instrumentation};
+use super::{access, anomalies, browser, clock, instrumentation};
 use crate::logic::connection::LinkState;
 use crate::logic::feed_machine::{
     Action, Effect, Event, Failure, FeedMachine, SocketEvent, Wake, World,
 };
+use crate::logic::series::Batch;
 use crate::logic::store::Part;
 use crate::state::{LINK, SETTINGS, STORE};
 
@@ -127,7 +129,9 @@ impl World for Browser {
 }
 
 fn failure(error: &ApiError) -> Failure {
-    if error.is_cursor_expired() {
+    if error.is_refused() {
+        Failure::Unauthorized
+    } else if error.is_cursor_expired() {
         Failure::CursorExpired(error.to_string())
     } else if error.is_transient() {
         Failure::Transient
@@ -191,10 +195,14 @@ async fn poll(cursor: u64, frame: Frame) -> Result<Event, ApiError> {
     let response = api::metrics_after(cursor, POLL_LIMIT).await?;
     clock::observe_server_time(response.server_time);
     contact();
-    if !response.metrics.is_empty() {
-        frame.deliver(response.metrics);
-    } else {
+    if response.metrics.is_empty() && response.cursor == cursor {
         frame::publish();
+    } else {
+        frame.deliver(Batch {
+            after: cursor,
+            cursor: response.cursor,
+            updates: response.metrics,
+        });
     }
     Ok(Event::Polled {
         cursor: response.cursor,
@@ -212,7 +220,16 @@ struct Socket {
 /// Opens the socket and subscribes after `cursor`; `None` if that fails.
 async fn open_socket(cursor: u64) -> Option<Socket> {
     let url = browser::socket_url()?;
-    let socket = WebSocket::open(&url).ok()?;
+    // A browser cannot set `Authorization` on a socket: the token rides in
+    // a second subprotocol, which the server never echoes.
+    let socket = match access::token() {
+        Some(token) => WebSocket::open_with_protocols(
+            &url,
+            &[SUBPROTOCOL.to_string(), bearer_subprotocol(&token)],
+        ),
+        None => WebSocket::open(&url),
+    }
+    .ok()?;
     let (mut write, read) = socket.split();
     let subscribe = ClientMessage::Subscribe {
         cursor: Some(cursor),
@@ -267,10 +284,17 @@ async fn read_socket(
             SocketEvent::Subscribed
         }
         ServerMessage::Delta {
-            cursor, updates, ..
+            cursor,
+            after,
+            updates,
+            ..
         } => {
             contact();
-            frame.deliver(updates);
+            frame.deliver(Batch {
+                after,
+                cursor,
+                updates,
+            });
             SocketEvent::Delta { cursor }
         }
         ServerMessage::Anomaly { anomaly } => {

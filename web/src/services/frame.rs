@@ -11,7 +11,6 @@
 use dioxus::prelude::*;
 use futures_channel::mpsc::{UnboundedReceiver, UnboundedSender, unbounded};
 use futures_util::StreamExt;
-use protocol::MetricUpdate;
 
 use super::{browser, clock, instrumentation};
 use crate::logic::aggregate::{rate_per_hour, rate_span};
@@ -20,6 +19,7 @@ use crate::logic::buffer::{AfterPush, UpdateBuffer};
 use crate::logic::connection::Transport;
 use crate::logic::feed_machine::Wake;
 use crate::logic::format::page_title;
+use crate::logic::series::Batch;
 use crate::state::{ANOMALIES, LINK, SETTINGS, STORE, VIEW_FRAME};
 
 /// Updates held between frames; at this size the buffer is applied at once.
@@ -58,11 +58,11 @@ pub fn start(reload: UnboundedSender<Wake>) -> Frame {
 }
 
 impl Frame {
-    /// Queues updates from a transport. In a hidden tab (no animation frames)
-    /// they are applied at once so the store and the title stay current.
-    pub fn deliver(self, updates: Vec<MetricUpdate>) {
+    /// Queues a batch from a transport. In a hidden tab (no animation frames)
+    /// it is applied at once so the store and the title stay current.
+    pub fn deliver(self, batch: Batch) {
         let mut queue = self.queue;
-        let after = queue.write().buffer.push(updates);
+        let after = queue.write().buffer.push(batch);
         match after {
             AfterPush::FlushNow => self.flush(false),
             _ if !browser::is_visible() => self.flush(false),
@@ -113,11 +113,12 @@ fn flush(queue: CopyValue<Queue>, on_frame: bool) {
 }
 
 fn apply_and_publish(mut queue: CopyValue<Queue>, on_frame: bool) {
-    let updates = queue.write().buffer.drain();
+    let batches = queue.write().buffer.drain();
+    let updates: usize = batches.iter().map(|b| b.updates.len()).sum();
     let now = clock::server_now();
     let gap = {
         let mut store = STORE.write();
-        let gap = store.apply(&updates);
+        let gap = store.apply(&batches);
         store.advance_to(now);
         gap
     };
@@ -127,13 +128,13 @@ fn apply_and_publish(mut queue: CopyValue<Queue>, on_frame: bool) {
     // Flushes that applied data in this frame (a frame flush closes the frame).
     let flushes = {
         let mut queue = queue.write();
-        let n = queue.flushes_this_frame + u64::from(!updates.is_empty());
+        let n = queue.flushes_this_frame + u64::from(updates > 0);
         queue.flushes_this_frame = if on_frame { 0 } else { n };
         n
     };
     instrumentation::count(|c| {
         c.flushes += 1;
-        c.max_batch = c.max_batch.max(updates.len() as u64);
+        c.max_batch = c.max_batch.max(updates as u64);
         c.max_flushes_per_frame = c.max_flushes_per_frame.max(flushes);
     });
     publish();

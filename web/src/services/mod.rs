@@ -7,6 +7,7 @@
 //! feed → anomalies → frame and feed → frame; the frame flush reaches the
 //! feed only by sending `Wake::Reload` on a sender the root handed it.
 
+pub mod access;
 pub mod anomalies;
 pub mod api;
 pub mod browser;

@@ -60,3 +60,13 @@ pub enum History {
 pub static HISTORY: GlobalSignal<History> = Signal::global(|| History::Idle);
 pub static PLAYBACK: GlobalSignal<Option<Playback>> = Signal::global(|| None);
 pub static NOW_SECOND: GlobalSignal<u64> = Signal::global(|| 0);
+
+/// This tab's access token, and whether the server refused the last request
+/// for want of one (owner: the access service).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Access {
+    pub token: Option<String>,
+    pub refused: bool,
+}
+
+pub static ACCESS: GlobalSignal<Access> = Signal::global(Access::default);
