@@ -275,7 +275,7 @@ mod tests {
         t.ws_sessions.set(3);
         t.http_request_seconds
             .get_or_create(&RouteLabel {
-                route: "/api/stats".into(),
+                route: protocol::paths::STATS.into(),
             })
             .observe(0.002);
         let text = t.encode();

@@ -30,6 +30,11 @@ pub struct Args {
     #[arg(long = "server-arg", allow_hyphen_values = true)]
     pub server_args: Vec<String>,
 
+    /// Bearer token for a server with tokens (an admin token, or an ingest
+    /// token for an ingest-only run). Never printed.
+    #[arg(long, env = "FINOPS_LOAD_TOKEN", hide_env_values = true)]
+    pub token: Option<Token>,
+
     /// Process to sample RSS and CPU from (found automatically with --spawn).
     #[arg(long)]
     pub server_pid: Option<u32>,
@@ -125,11 +130,37 @@ impl Args {
 
     pub fn ws_url(&self) -> String {
         format!(
-            "{}/ws",
+            "{}{}",
             self.server
                 .replacen("http://", "ws://", 1)
-                .trim_end_matches('/')
+                .trim_end_matches('/'),
+            protocol::paths::WS
         )
+    }
+}
+
+/// A bearer token that `Debug` does not show.
+#[derive(Clone)]
+pub struct Token(pub String);
+
+impl std::fmt::Debug for Token {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Token(***)")
+    }
+}
+
+impl std::str::FromStr for Token {
+    type Err = std::convert::Infallible;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        Ok(Token(s.to_string()))
+    }
+}
+
+impl Token {
+    /// The `Authorization` header value.
+    pub fn header(&self) -> String {
+        format!("Bearer {}", self.0)
     }
 }
 

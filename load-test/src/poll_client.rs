@@ -38,7 +38,13 @@ pub async fn run(
     let mut cursor = start_cursor;
 
     while !stop.is_cancelled() {
-        let url = format!("{base}/api/metrics?cursor={cursor}&limit=10000");
+        let url = format!(
+            "{base}{}",
+            protocol::paths::query(
+                protocol::paths::METRICS,
+                &[("cursor", &cursor.to_string()), ("limit", "10000")]
+            )
+        );
         Counters::add(&counters.poll_requests, 1);
         let page = match client.get(&url).send().await {
             Ok(r) if r.status().is_success() => r.json::<MetricsResponse>().await.ok(),

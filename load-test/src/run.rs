@@ -22,8 +22,16 @@ const CONNECT_CONCURRENCY: usize = 256;
 pub async fn run(mut args: Args) -> Result<Summary, String> {
     args.check_target()?;
     server::raise_fd_limit(args.ws_clients + args.poll_clients + 1024)?;
+    let mut headers = reqwest::header::HeaderMap::new();
+    if let Some(token) = &args.token {
+        let mut value = reqwest::header::HeaderValue::from_str(&token.header())
+            .map_err(|_| "--token has characters a header cannot carry".to_string())?;
+        value.set_sensitive(true);
+        headers.insert(reqwest::header::AUTHORIZATION, value);
+    }
     let http = reqwest::Client::builder()
         .pool_max_idle_per_host(args.max_in_flight.max(8))
+        .default_headers(headers)
         .build()
         .map_err(|e| e.to_string())?;
 
@@ -70,6 +78,7 @@ pub async fn run(mut args: Args) -> Result<Summary, String> {
             ws_client::WsClient {
                 id,
                 url,
+                token: args.token.clone(),
                 tick_ms: args.tick_ms,
                 full_parse: (id as u64).is_multiple_of(args.full_parse_every),
             },
@@ -123,7 +132,7 @@ pub async fn run(mut args: Args) -> Result<Summary, String> {
     };
     let ingest_task = tokio::spawn(ingest::run(
         http.clone(),
-        format!("{}/api/ingest", args.server),
+        format!("{}{}", args.server, protocol::paths::INGEST),
         plan,
         counters.clone(),
     ));

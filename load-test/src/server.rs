@@ -63,7 +63,10 @@ pub async fn wait_healthy(
 ) -> Result<HealthResponse, String> {
     let deadline = tokio::time::Instant::now() + timeout;
     loop {
-        if let Ok(response) = client.get(format!("{base}/healthz")).send().await
+        if let Ok(response) = client
+            .get(format!("{base}{}", protocol::paths::HEALTHZ))
+            .send()
+            .await
             && let Ok(health) = response.json::<HealthResponse>().await
         {
             return Ok(health);

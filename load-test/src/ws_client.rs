@@ -28,6 +28,8 @@ pub struct Latencies {
 pub struct WsClient {
     pub id: usize,
     pub url: String,
+    /// Sent as `Authorization` on the upgrade.
+    pub token: Option<crate::args::Token>,
     pub tick_ms: u32,
     /// Parse every delta fully (and measure report-to-client latency), or scan it.
     pub full_parse: bool,
@@ -43,6 +45,7 @@ pub async fn run(
     let WsClient {
         id,
         url,
+        token,
         tick_ms,
         full_parse,
     } = me;
@@ -58,7 +61,7 @@ pub async fn run(
     while !stop.is_cancelled() {
         let connect = tokio::time::timeout(
             Duration::from_secs(10),
-            tokio_tungstenite::connect_async(&url),
+            tokio_tungstenite::connect_async(upgrade_request(&url, token.as_ref())),
         )
         .await;
         drop(first_connect.take());
@@ -169,4 +172,18 @@ pub async fn run(
         }
     }
     lat
+}
+
+/// The upgrade request, with the token when there is one.
+fn upgrade_request(
+    url: &str,
+    token: Option<&crate::args::Token>,
+) -> tokio_tungstenite::tungstenite::handshake::client::Request {
+    use tokio_tungstenite::tungstenite::client::IntoClientRequest;
+    // An unusable URL fails the same way when connecting.
+    let mut request = url.into_client_request().unwrap_or_default();
+    if let Some(value) = token.and_then(|t| t.header().parse().ok()) {
+        request.headers_mut().insert("authorization", value);
+    }
+    request
 }

@@ -103,7 +103,7 @@ mod tests {
         let m = message(
             StatusCode::METHOD_NOT_ALLOWED,
             "TRACE",
-            "/api/stats",
+            protocol::paths::STATS,
             Some("GET"),
             "",
         );

@@ -61,25 +61,34 @@ async fn cache_headers(
 }
 
 async fn api_index() -> HttpResponse {
+    use protocol::paths::*;
+    let link = |path: &str, shown: &str| format!(r#"<li><a href="{path}">GET {shown}</a></li>"#);
+    let items = [
+        link(METRICS, &format!("{METRICS}?cursor=|since=&amp;limit=")),
+        link(
+            &format!("{HISTORY}?window=1h"),
+            &format!("{HISTORY}?from=&amp;to=|window="),
+        ),
+        link(STATS, &format!("{STATS}?window=")),
+        link(ANOMALIES, ANOMALIES),
+        format!("<li>POST {ANOMALIES}/{{id}}/ack | dismiss | reopen</li>"),
+        format!("<li>POST {INGEST}</li>"),
+        format!("<li>GET {WS} (WebSocket)</li>"),
+        link(HEALTHZ, HEALTHZ),
+        link(PROMETHEUS, PROMETHEUS),
+        link(OPENAPI, OPENAPI),
+    ];
     HttpResponse::Ok()
         .content_type("text/html; charset=utf-8")
-        .body(
+        .body(format!(
             r#"<!doctype html><meta charset="utf-8"><title>FinOps Live API</title>
 <h1>FinOps Live API</h1>
 <p>The web client is not built yet: run <code>bash web/build.sh</code> and restart.</p>
 <ul>
-<li><a href="/api/metrics">GET /api/metrics?cursor=|since=&amp;limit=</a></li>
-<li><a href="/api/metrics/history?window=1h">GET /api/metrics/history?from=&amp;to=|window=</a></li>
-<li><a href="/api/stats">GET /api/stats?window=</a></li>
-<li><a href="/api/anomalies">GET /api/anomalies</a></li>
-<li>POST /api/anomalies/{id}/ack | dismiss | reopen</li>
-<li>POST /api/ingest</li>
-<li>GET /ws (WebSocket)</li>
-<li><a href="/healthz">GET /healthz</a></li>
-<li><a href="/metrics">GET /metrics</a></li>
-<li><a href="/api/openapi.json">GET /api/openapi.json</a></li>
+{}
 </ul>"#,
-        )
+            items.join("\n")
+        ))
 }
 
 #[cfg(test)]
