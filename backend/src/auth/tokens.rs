@@ -413,6 +413,18 @@ colour = "red""#,
     }
 
     #[test]
+    fn the_example_file_in_deploy_is_valid() {
+        let text = include_str!("../../../deploy/tokens.example.toml");
+        let table = from(text, "tokens.example.toml").unwrap();
+        assert_eq!(
+            table.summary(),
+            ["ops (admin)", "acme-wall (viewer)", "collector (ingest)"]
+        );
+        let wall = table.lookup("example-acme-wall-token-change-me").unwrap();
+        assert!(wall.sees_tenant("acme") && !wall.sees_tenant("globex"));
+    }
+
+    #[test]
     fn the_api_token_is_one_admin_and_an_empty_one_is_none() {
         let secret = Secret::new("s3cret");
         let table = TokenTable::load(Some(&secret), None).unwrap();
