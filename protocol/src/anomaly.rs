@@ -221,7 +221,7 @@ pub struct Contributor {
 pub struct Cause {
     /// Spend above the baseline, USD/h (0 when spend is not above it).
     pub excess_usd_per_hour: f64,
-    /// One sentence for people, e.g. "82% of the +$412/h over expected came
+    /// One sentence for people, e.g. "82% of the +$412.00/h over expected came
     /// from customer acme-17 on claude-opus-4; tokens per call ×4".
     pub summary: String,
     /// The largest contributors, largest first.

@@ -439,7 +439,7 @@ mod tests {
         assert_eq!(top.calls_ratio, None);
         assert_eq!(
             cause.summary,
-            "100% of the +$390/h over expected came from customer acme-17 on claude-opus-4, \
+            "100% of the +$390.00/h over expected came from customer acme-17 on claude-opus-4, \
              a model it barely used before; its gpt-4o spend fell 90%"
         );
     }
@@ -477,7 +477,7 @@ mod tests {
         assert!((top.share - 220.0 / 224.0).abs() < 1e-9, "{}", top.share);
         assert_eq!(
             cause.summary,
-            "98% of the +$220/h over expected came from customer acme-17 on gpt-4o; \
+            "98% of the +$220.00/h over expected came from customer acme-17 on gpt-4o; \
              tokens per call ×0.7; calls ×8"
         );
     }
@@ -513,7 +513,7 @@ mod tests {
         assert!((shares - 0.7333).abs() < 1e-3, "{shares}");
         assert_eq!(
             cause.summary,
-            "+$225/h over expected across 3 customer–model pairs, led by customer acme-1 on \
+            "+$225.00/h over expected across 3 customer–model pairs, led by customer acme-1 on \
              gpt-4o (40%); calls ×4 across the tenant"
         );
     }
@@ -539,7 +539,7 @@ mod tests {
         assert!(cause.contributors.is_empty());
         assert_eq!(
             cause.summary,
-            "+$20/h over expected; no customer–model pair is above its own baseline"
+            "+$20.00/h over expected; no customer–model pair is above its own baseline"
         );
         assert!(explain(&subject, &[], 5).contributors.is_empty());
     }
@@ -576,7 +576,7 @@ mod tests {
         );
         assert_eq!(
             cause.summary,
-            "tokens per call ×4.2 (1,900 → 7,900) on gpt-4o, mostly input tokens; +$38/h"
+            "tokens per call ×4.2 (1,900 → 7,900) on gpt-4o, mostly input tokens; +$38.20/h"
         );
         // Seen from the tenant, the customer is named; cheap spend is said too.
         let entity = tenant();

@@ -2,21 +2,8 @@
 
 use protocol::format::group_thousands as thousands;
 
-/// Dollars: `$0.85`, `$4.20`, `$38`, `$1,240`, `$2.4M`.
-pub fn usd(x: f64) -> String {
-    if !x.is_finite() {
-        return "$?".into();
-    }
-    let sign = if x < 0.0 { "-" } else { "" };
-    let x = x.abs();
-    if x >= 999_999.5 {
-        format!("{sign}${:.1}M", x / 1_000_000.0)
-    } else if x >= 9.995 {
-        format!("{sign}${}", thousands(x.round() as u64))
-    } else {
-        format!("{sign}${x:.2}")
-    }
-}
+/// Dollars, as every panel shows them.
+pub use protocol::format::usd;
 
 /// A count for people: whole below 1,000, two significant digits above
 /// (`1,873` → `1,900`, `12,345` → `12,000`).
@@ -54,21 +41,6 @@ pub fn percent(share: f64) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn dollars() {
-        assert_eq!(usd(0.0), "$0.00");
-        assert_eq!(usd(0.851), "$0.85");
-        assert_eq!(usd(4.2), "$4.20");
-        assert_eq!(usd(9.999), "$10");
-        assert_eq!(usd(38.4), "$38");
-        assert_eq!(usd(412.0), "$412");
-        assert_eq!(usd(1240.4), "$1,240");
-        assert_eq!(usd(123_456.0), "$123,456");
-        assert_eq!(usd(2_400_000.0), "$2.4M");
-        assert_eq!(usd(-38.0), "-$38");
-        assert_eq!(usd(f64::NAN), "$?");
-    }
 
     #[test]
     fn counts() {

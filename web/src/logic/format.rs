@@ -6,30 +6,10 @@
 use chrono::{Datelike, FixedOffset, Timelike};
 use protocol::Timestamp;
 
-/// US dollars with precision that fits the size: `$0.0042`, `$3.27`, `$1,234`, `$12.3k`, `$4.56M`.
-pub fn usd(value: f64) -> String {
-    if !value.is_finite() {
-        return "—".into();
-    }
-    let sign = if value < 0.0 { "-" } else { "" };
-    let v = value.abs();
-    let body = if v == 0.0 {
-        "0.00".to_string()
-    } else if v < 0.01 {
-        format!("{v:.4}")
-    } else if v < 1_000.0 {
-        format!("{v:.2}")
-    } else if v < 10_000.0 {
-        group_thousands(v.round() as u64)
-    } else if v < 1_000_000.0 {
-        format!("{:.1}k", v / 1_000.0)
-    } else {
-        format!("{:.2}M", v / 1_000_000.0)
-    };
-    format!("{sign}${body}")
-}
+/// Dollars: the product's one money format (see `protocol::format::usd`).
+pub use protocol::format::usd;
 
-/// A spend rate: `$412/h`.
+/// A spend rate: `$412.00/h`.
 pub fn usd_per_hour(value: f64) -> String {
     format!("{}/h", usd(value))
 }
@@ -215,7 +195,7 @@ mod tests {
         assert_eq!(usd(3.271), "$3.27");
         assert_eq!(usd(999.994), "$999.99");
         assert_eq!(usd(1234.4), "$1,234");
-        assert_eq!(usd(12_345.0), "$12.3k");
+        assert_eq!(usd(12_345.0), "$12,345");
         assert_eq!(usd(4_561_000.0), "$4.56M");
         assert_eq!(usd(-2.5), "-$2.50");
         assert_eq!(usd(f64::NAN), "—");
