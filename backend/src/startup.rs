@@ -3,7 +3,7 @@
 
 use std::net::TcpListener;
 use std::sync::Arc;
-use std::time::{Instant, SystemTime, UNIX_EPOCH};
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use actix::{Actor, Arbiter};
 use actix_cors::Cors;
@@ -13,6 +13,7 @@ use actix_web::middleware::{Compress, from_fn};
 use actix_web::{App, HttpServer, web};
 use parking_lot::RwLock;
 use tokio_util::sync::CancellationToken;
+use tokio_util::task::TaskTracker;
 
 use crate::actors::aggregator::Aggregator;
 use crate::actors::detector::AnomalyDetector;
@@ -108,6 +109,7 @@ impl Application {
             started: Instant::now(),
             run,
             shutdown: CancellationToken::new(),
+            sessions: TaskTracker::new(),
         };
 
         let server_config = &config.server;
@@ -129,13 +131,14 @@ impl Application {
             server = server.workers(workers.max(1));
         }
         let server = server.run();
-        spawn_signal_handler(server.handle(), state.shutdown.clone());
-        Ok(Application {
+        let app = Application {
             port,
             server,
             state,
             _aggregator_thread: aggregator_thread,
-        })
+        };
+        spawn_signal_handler(app.stopper());
+        Ok(app)
     }
 
     pub fn port(&self) -> u16 {
@@ -151,6 +154,7 @@ impl Application {
         Stopper {
             server: self.server.handle(),
             shutdown: self.state.shutdown.clone(),
+            sessions: self.state.sessions.clone(),
         }
     }
 
@@ -159,16 +163,30 @@ impl Application {
     }
 }
 
+/// How long shutdown waits for WebSocket sessions to send their close frame.
+const SESSIONS_GRACE: Duration = Duration::from_secs(5);
+
+/// The one way the server stops (signal or caller): sessions are told to
+/// close ("going away"), the listener stops and in-flight requests drain,
+/// then it waits for the session tasks to end.
 #[derive(Clone)]
 pub struct Stopper {
     server: ServerHandle,
     shutdown: CancellationToken,
+    sessions: TaskTracker,
 }
 
 impl Stopper {
     pub async fn stop(&self) {
         self.shutdown.cancel();
+        self.sessions.close();
         self.server.stop(true).await;
+        if tokio::time::timeout(SESSIONS_GRACE, self.sessions.wait())
+            .await
+            .is_err()
+        {
+            tracing::warn!(left = self.sessions.len(), "sessions did not close in time");
+        }
     }
 }
 
@@ -236,13 +254,12 @@ pub fn run_id() -> String {
     out.into_iter().map(char::from).collect()
 }
 
-/// Ctrl-C or SIGTERM: tell sessions to close, then stop accepting and drain.
-fn spawn_signal_handler(server: ServerHandle, shutdown: CancellationToken) {
+/// Ctrl-C or SIGTERM: the same stop as [`Stopper::stop`].
+fn spawn_signal_handler(stopper: Stopper) {
     actix_web::rt::spawn(async move {
         wait_for_signal().await;
         tracing::info!("shutting down");
-        shutdown.cancel();
-        server.stop(true).await;
+        stopper.stop().await;
     });
 }
 

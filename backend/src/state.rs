@@ -7,6 +7,7 @@ use std::time::Instant;
 use actix::Addr;
 use parking_lot::RwLock;
 use tokio_util::sync::CancellationToken;
+use tokio_util::task::TaskTracker;
 
 use crate::actors::aggregator::Aggregator;
 use crate::aggregation::Store;
@@ -35,4 +36,6 @@ pub struct AppState {
     pub run: String,
     /// Cancelled on shutdown: sessions close with "going away".
     pub shutdown: CancellationToken,
+    /// Every WebSocket session task, so shutdown can wait for them.
+    pub sessions: TaskTracker,
 }

@@ -36,11 +36,7 @@ pub async fn ws(
         .max_frame_size(MAX_CLIENT_FRAME)
         .aggregate_continuations()
         .max_continuation_size(MAX_CLIENT_FRAME);
-    actix_web::rt::spawn(session::run(
-        session,
-        stream,
-        state.get_ref().clone(),
-        auth.caller,
-    ));
+    let task = session::run(session, stream, state.get_ref().clone(), auth.caller);
+    actix_web::rt::spawn(state.sessions.track_future(task));
     Ok(response)
 }

@@ -312,8 +312,9 @@ async fn shutdown_closes_sessions_with_going_away() {
     let mut ws = connect(&app).await;
     hello_cursor(&mut ws).await;
     subscribe(&mut ws, None, None).await;
+    assert_eq!(app.state.sessions.len(), 1, "the session task is tracked");
     let stopper = app.stopper.clone();
-    actix_web::rt::spawn(async move { stopper.stop().await });
+    let stopped = actix_web::rt::spawn(async move { stopper.stop().await });
     let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
     loop {
         let frame = tokio::time::timeout_at(deadline, ws.next())
@@ -328,4 +329,13 @@ async fn shutdown_closes_sessions_with_going_away() {
             other => panic!("expected a close frame, got {other:?}"),
         }
     }
+    drop(ws);
+    tokio::time::timeout(Duration::from_secs(10), stopped)
+        .await
+        .expect("stop returns")
+        .unwrap();
+    assert!(
+        app.state.sessions.is_empty(),
+        "stop waited for the session to end"
+    );
 }
