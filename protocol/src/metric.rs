@@ -115,6 +115,15 @@ impl Metrics {
     }
 }
 
+/// The product's one ranking of spend: most expensive first, ties by name,
+/// so lists of models, tenants and customers keep a stable order.
+pub fn most_expensive_first(
+    (cost_a, name_a): (f64, &str),
+    (cost_b, name_b): (f64, &str),
+) -> std::cmp::Ordering {
+    cost_b.total_cmp(&cost_a).then_with(|| name_a.cmp(name_b))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -224,6 +233,13 @@ mod tests {
         assert_eq!(a.total_calls, u64::MAX);
         assert_eq!(a.total_tokens, u64::MAX);
         assert!(a.avg_latency_ms.is_finite() && a.avg_latency_ms <= 10.0 + 1e-9);
+    }
+
+    #[test]
+    fn ranking_is_by_cost_then_name() {
+        let mut items = [(1.0, "b"), (3.0, "z"), (1.0, "a")];
+        items.sort_by(|x, y| most_expensive_first(*x, *y));
+        assert_eq!(items, [(3.0, "z"), (1.0, "a"), (1.0, "b")]);
     }
 
     #[test]

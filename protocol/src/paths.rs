@@ -31,6 +31,21 @@ pub const HEALTHZ: &str = "/healthz";
 /// `GET`: the server's own metrics, Prometheus text.
 pub const PROMETHEUS: &str = "/metrics";
 
+/// Every REST path, as the OpenAPI document lists them (`/ws` is not REST).
+pub const REST: [&str; 11] = [
+    METRICS,
+    HISTORY,
+    STATS,
+    ANOMALIES,
+    ANOMALY_ACK,
+    ANOMALY_DISMISS,
+    ANOMALY_REOPEN,
+    INGEST,
+    OPENAPI,
+    HEALTHZ,
+    PROMETHEUS,
+];
+
 impl AnomalyAction {
     /// The route pattern of this action (`/api/anomalies/{id}/ack`, …).
     pub fn path_pattern(self) -> &'static str {

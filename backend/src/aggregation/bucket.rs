@@ -3,6 +3,7 @@
 //! a [`Selection`] (a tenant-scoped token, a filter), so a selected view
 //! adds up exactly as the whole does.
 
+use protocol::metric::most_expensive_first;
 use rustc_hash::FxHashMap;
 
 use super::names::{CustomerId, ModelId, Names, SeriesKey, TenantId};
@@ -97,15 +98,6 @@ pub struct Breakdown {
     pub by_tenant: FxHashMap<TenantId, Usage>,
 }
 
-/// Most expensive first; ties by name, so the order is stable.
-fn by_cost_then_name<T>(items: &mut [T], cost: impl Fn(&T) -> f64, name: impl Fn(&T) -> &str) {
-    items.sort_by(|a, b| {
-        cost(b)
-            .total_cmp(&cost(a))
-            .then_with(|| name(a).cmp(name(b)))
-    });
-}
-
 impl Breakdown {
     /// Models, most expensive first (ties by name for a stable order).
     pub fn models_by_cost(&self, names: &Names) -> Vec<protocol::ModelUsage> {
@@ -117,7 +109,12 @@ impl Breakdown {
                 metrics: u.to_metrics(),
             })
             .collect();
-        by_cost_then_name(&mut out, |m| m.metrics.total_cost, |m| &m.model);
+        out.sort_by(|a, b| {
+            most_expensive_first(
+                (a.metrics.total_cost, &a.model),
+                (b.metrics.total_cost, &b.model),
+            )
+        });
         out
     }
 
@@ -131,7 +128,12 @@ impl Breakdown {
                 metrics: u.to_metrics(),
             })
             .collect();
-        by_cost_then_name(&mut out, |t| t.metrics.total_cost, |t| &t.tenant_id);
+        out.sort_by(|a, b| {
+            most_expensive_first(
+                (a.metrics.total_cost, &a.tenant_id),
+                (b.metrics.total_cost, &b.tenant_id),
+            )
+        });
         out
     }
 

@@ -115,6 +115,21 @@ mod tests {
     }
 
     #[test]
+    fn the_document_lists_exactly_the_rest_paths() {
+        let doc: Value = serde_json::from_str(&document(false)).unwrap();
+        let mut listed: Vec<&str> = doc["paths"]
+            .as_object()
+            .unwrap()
+            .keys()
+            .map(String::as_str)
+            .collect();
+        let mut expected = paths::REST.to_vec();
+        listed.sort_unstable();
+        expected.sort_unstable();
+        assert_eq!(listed, expected);
+    }
+
+    #[test]
     fn security_is_declared_only_when_tokens_are_configured() {
         let doc: Value = serde_json::from_str(&document(true)).unwrap();
         assert_eq!(

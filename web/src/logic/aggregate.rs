@@ -6,6 +6,7 @@ use std::collections::{BTreeMap, HashMap};
 use std::time::Duration;
 
 use chrono::TimeDelta;
+use protocol::metric::most_expensive_first;
 use protocol::time::align_floor;
 use protocol::{Metrics, Timestamp};
 
@@ -68,10 +69,10 @@ pub fn models<'a>(buckets: impl IntoIterator<Item = &'a Bucket>) -> Vec<ModelSha
         })
         .collect();
     out.sort_by(|a, b| {
-        b.metrics
-            .total_cost
-            .total_cmp(&a.metrics.total_cost)
-            .then_with(|| a.model.cmp(&b.model))
+        most_expensive_first(
+            (a.metrics.total_cost, &a.model),
+            (b.metrics.total_cost, &b.model),
+        )
     });
     out
 }
