@@ -7,7 +7,7 @@ use std::hint::black_box;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use backend::aggregation::{Pipeline, Store, StoreConfig};
+use backend::aggregation::{Pipeline, RollupConfig, Rollups};
 use backend::simulation::{SimConfig, build_tenants};
 use chrono::{TimeZone, Utc};
 use protocol::MetricUpdate;
@@ -56,8 +56,8 @@ fn baseline(reports: &[MetricUpdate]) -> u64 {
 }
 
 fn pipeline(reports: &[MetricUpdate]) -> u64 {
-    let store = Arc::new(Store::new(StoreConfig::default(), 0));
-    let mut p = Pipeline::new(store);
+    let rollups = Arc::new(Rollups::new(RollupConfig::default(), 0));
+    let mut p = Pipeline::new(rollups);
     let mut sealed = 0;
     for chunk in reports.chunks(PER_FRAME) {
         p.ingest(chunk);

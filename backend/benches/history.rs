@@ -9,7 +9,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use backend::aggregation::query::{self, HistoryQuery};
-use backend::aggregation::{NameFilter, Pipeline, Selection, Store, StoreConfig};
+use backend::aggregation::{NameFilter, Pipeline, RollupConfig, Rollups, Selection};
 use backend::simulation::{SimConfig, build_tenants};
 use chrono::{TimeZone, Utc};
 
@@ -44,8 +44,8 @@ fn one(customers: usize) {
         seed: 7,
         incident_every: Some(Duration::from_secs(300)),
     };
-    let store = Arc::new(Store::new(StoreConfig::default(), 0));
-    let mut pipeline = Pipeline::new(store.clone());
+    let rollups = Arc::new(Rollups::new(RollupConfig::default(), 0));
+    let mut pipeline = Pipeline::new(rollups.clone());
     let mut tenants = build_tenants(&config);
     let start = Utc
         .with_ymd_and_hms(2026, 11, 22, 12, 0, 0)
@@ -84,12 +84,12 @@ fn one(customers: usize) {
     let first_tenant = tenants[0].tenant_id().to_string();
     for _ in 0..QUERIES {
         let started = Instant::now();
-        let h = query::history(&store.read(), &q, &all, now);
+        let h = query::history(&rollups.read(), &q, &all, now);
         json_bytes = black_box(serde_json::to_vec(&h).map_or(0, |v| v.len()));
         history_times.push(started.elapsed());
 
         let started = Instant::now();
-        let state = store.read();
+        let state = rollups.read();
         let one = NameFilter::tenants([first_tenant.as_str()]).resolve(&state.names);
         let h = query::history(&state, &q, &one, now);
         black_box(serde_json::to_vec(&h).map_or(0, |v| v.len()));
@@ -97,7 +97,7 @@ fn one(customers: usize) {
         scoped_times.push(started.elapsed());
 
         let started = Instant::now();
-        let state = store.read();
+        let state = rollups.read();
         let w = query::window(&state, q.from, now, now).breakdown(&state.names, &all);
         black_box(w.top_customers(&state.names, 10));
         black_box(query::spend_rates(&state, &all, now));

@@ -18,7 +18,7 @@ use tokio_util::task::TaskTracker;
 use crate::actors::aggregator::Aggregator;
 use crate::actors::detector::AnomalyDetector;
 use crate::actors::generator::TenantGenerator;
-use crate::aggregation::{Store, StoreConfig};
+use crate::aggregation::{RollupConfig, Rollups};
 use crate::anomaly::{AnomalyBook, Detector, DetectorConfig};
 use crate::auth::TokenTable;
 use crate::config::Config;
@@ -57,7 +57,7 @@ impl Application {
         }
         let config = Arc::new(config);
         let telemetry = Arc::new(Telemetry::new());
-        let store = Arc::new(Store::new(StoreConfig::default(), start_seq()));
+        let rollups = Arc::new(Rollups::new(RollupConfig::default(), start_seq()));
         let hub = Hub::new(HUB_CAPACITY);
         let book = Arc::new(RwLock::new(AnomalyBook::new(ANOMALY_BOOK_CAPACITY)));
         let run = run_id();
@@ -75,10 +75,10 @@ impl Application {
         // with the actors on the main system thread.
         let aggregator_thread = Arbiter::new();
         let aggregator = {
-            let (store, hub, telemetry) = (store.clone(), hub.clone(), telemetry.clone());
+            let (rollups, hub, telemetry) = (rollups.clone(), hub.clone(), telemetry.clone());
             let detector = detector.recipient();
             Aggregator::start_in_arbiter(&aggregator_thread.handle(), move |_| {
-                Aggregator::new(store, hub, telemetry, Some(detector))
+                Aggregator::new(rollups, hub, telemetry, Some(detector))
             })
         };
         let simulator = &config.simulator;
@@ -100,7 +100,7 @@ impl Application {
             config: config.clone(),
             tokens: Arc::new(tokens),
             openapi,
-            store,
+            rollups,
             hub,
             book,
             announcer,

@@ -10,7 +10,7 @@ use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
 
 use crate::actors::aggregator::Aggregator;
-use crate::aggregation::Store;
+use crate::aggregation::Rollups;
 use crate::anomaly::AnomalyBook;
 use crate::auth::TokenTable;
 use crate::config::Config;
@@ -24,7 +24,7 @@ pub struct AppState {
     pub tokens: Arc<TokenTable>,
     /// `GET /api/openapi.json`, built once at start-up.
     pub openapi: bytestring::ByteString,
-    pub store: Arc<Store>,
+    pub rollups: Arc<Rollups>,
     pub hub: Hub,
     /// Read anomalies here; change them only through `announcer`.
     pub book: Arc<RwLock<AnomalyBook>>,

@@ -176,7 +176,7 @@ impl Telemetry {
         );
         r.register(
             "frame_seal_seconds",
-            "Time to seal a frame: fold into the store and serialise once",
+            "Time to seal a frame: fold into the rollups and serialise once",
             t.frame_seal_seconds.clone(),
         );
         r.register(

@@ -1,5 +1,5 @@
 //! The aggregator actor: folds every report into the current frame and, four
-//! times a second, seals the frame into the store and the live feed.
+//! times a second, seals the frame into the rollups and the live feed.
 
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -9,7 +9,7 @@ use chrono::{DateTime, Utc};
 use protocol::MetricUpdate;
 use protocol::limits::FRAME_MS;
 
-use crate::aggregation::{Pipeline, Store};
+use crate::aggregation::{Pipeline, Rollups};
 use crate::feed::{Hub, SealedFrame};
 use crate::telemetry::{Source, Telemetry};
 
@@ -40,13 +40,13 @@ pub struct Aggregator {
 
 impl Aggregator {
     pub fn new(
-        store: Arc<Store>,
+        rollups: Arc<Rollups>,
         hub: Hub,
         telemetry: Arc<Telemetry>,
         detector: Option<Recipient<FrameSealed>>,
     ) -> Self {
         Aggregator {
-            pipeline: Pipeline::new(store),
+            pipeline: Pipeline::new(rollups),
             hub,
             telemetry,
             detector,
@@ -105,7 +105,7 @@ impl Handler<Ingest> for Aggregator {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::aggregation::StoreConfig;
+    use crate::aggregation::RollupConfig;
     use crate::feed::Event;
     use protocol::Metrics;
 
@@ -130,10 +130,10 @@ mod tests {
 
     #[actix::test]
     async fn ingested_reports_come_out_as_one_sealed_frame() {
-        let store = Arc::new(Store::new(StoreConfig::default(), 1000));
+        let rollups = Arc::new(Rollups::new(RollupConfig::default(), 1000));
         let hub = Hub::new(16);
         let mut rx = hub.subscribe();
-        let addr = Aggregator::new(store.clone(), hub, Arc::new(Telemetry::new()), None).start();
+        let addr = Aggregator::new(rollups.clone(), hub, Arc::new(Telemetry::new()), None).start();
         let now = Utc::now();
         let batch: Vec<MetricUpdate> = (0..10)
             .map(|i| report(if i % 2 == 0 { "a" } else { "b" }, now))
@@ -167,7 +167,7 @@ mod tests {
                 .sum::<u64>(),
             10
         );
-        let state = store.read();
+        let state = rollups.read();
         assert_eq!(state.log.head(), 1002);
         assert_eq!(state.reports, 10);
     }

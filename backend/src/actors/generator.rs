@@ -68,16 +68,16 @@ impl Actor for TenantGenerator {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::aggregation::{Store, StoreConfig};
+    use crate::aggregation::{RollupConfig, Rollups};
     use crate::feed::Hub;
     use crate::simulation::{SimConfig, build_tenants};
 
     #[actix::test]
     async fn generated_reports_reach_the_store() {
-        let store = Arc::new(Store::new(StoreConfig::default(), 0));
+        let rollups = Arc::new(Rollups::new(RollupConfig::default(), 0));
         let telemetry = Arc::new(Telemetry::new());
         let aggregator =
-            Aggregator::new(store.clone(), Hub::new(8), telemetry.clone(), None).start();
+            Aggregator::new(rollups.clone(), Hub::new(8), telemetry.clone(), None).start();
         let config = SimConfig {
             tenants: 2,
             customers: 10,
@@ -89,14 +89,14 @@ mod tests {
             TenantGenerator::new(sim, aggregator.clone(), telemetry.clone()).start();
         }
         let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
-        while store.read().reports < 500 {
+        while rollups.read().reports < 500 {
             assert!(
                 tokio::time::Instant::now() < deadline,
                 "no simulated traffic arrived"
             );
             tokio::time::sleep(Duration::from_millis(50)).await;
         }
-        let state = store.read();
+        let state = rollups.read();
         assert!(state.lifetime.cost > 0.0);
         // Both tenants are generating.
         assert_eq!(state.names.len().0, 3, "two tenants plus (other)");

@@ -8,8 +8,8 @@ pub mod names;
 pub mod pipeline;
 
 pub mod query;
+pub mod rollups;
 pub mod selection;
-pub mod store;
 pub mod time_ring;
 pub mod update_log;
 pub mod usage;
@@ -19,6 +19,6 @@ pub use names::{Interner, NameCaps, Names, SeriesKey};
 pub use pipeline::Pipeline;
 pub use selection::{NameFilter, Selection};
 
-pub use store::{Store, StoreConfig, StoreState};
+pub use rollups::{RollupConfig, RollupState, Rollups};
 pub use update_log::Expired;
 pub use usage::Usage;

@@ -1,6 +1,6 @@
 //! Compact ids for tenants, customers and models, and the names behind them.
 //!
-//! Buckets and the update log store ids instead of strings: a bucket entry is
+//! Buckets and the update log rollups ids instead of strings: a bucket entry is
 //! a few dozen bytes and ingest hashes each name once. The number of distinct
 //! names is capped so that a source sending random ids cannot grow memory
 //! without bound; past the cap, names fold into a shared `(other)` entry.

@@ -1,5 +1,5 @@
 //! `Pipeline`: what the aggregator actor does, without the actor: fold
-//! reports into the current frame, and seal the frame into the store and a
+//! reports into the current frame, and seal the frame into the rollups and a
 //! `SealedFrame` ready to broadcast. Benchmarked directly.
 
 use std::sync::Arc;
@@ -8,20 +8,20 @@ use protocol::MetricUpdate;
 use protocol::time::Timestamp;
 
 use super::query::to_update;
-use super::{Coalescer, Interner, NameCaps, Store, Usage};
+use super::{Coalescer, Interner, NameCaps, Rollups, Usage};
 use crate::feed::SealedFrame;
 
 pub struct Pipeline {
-    store: Arc<Store>,
+    rollups: Arc<Rollups>,
     interner: Interner,
     coalescer: Coalescer,
     frame_no: u64,
 }
 
 impl Pipeline {
-    pub fn new(store: Arc<Store>) -> Self {
+    pub fn new(rollups: Arc<Rollups>) -> Self {
         Pipeline {
-            store,
+            rollups,
             interner: Interner::new(NameCaps::default()),
             coalescer: Coalescer::default(),
             frame_no: 0,
@@ -41,13 +41,13 @@ impl Pipeline {
         }
     }
 
-    /// Seals the current frame: folds it into the store and the update log,
+    /// Seals the current frame: folds it into the rollups and the update log,
     /// and returns it with its updates numbered and serialised once.
     pub fn seal(&mut self, now: Timestamp) -> Arc<SealedFrame> {
         self.frame_no += 1;
         let entries = self.coalescer.drain();
         let (first_seq, _) =
-            self.store
+            self.rollups
                 .apply_frame(self.interner.names(), &entries, now.timestamp_millis());
         let names = self.interner.names();
         let updates: Vec<MetricUpdate> = entries
@@ -67,13 +67,13 @@ impl Pipeline {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::aggregation::StoreConfig;
+    use crate::aggregation::RollupConfig;
     use protocol::Metrics;
 
     #[test]
     fn reports_fold_into_numbered_frames() {
-        let store = Arc::new(Store::new(StoreConfig::default(), 100));
-        let mut p = Pipeline::new(store.clone());
+        let rollups = Arc::new(Rollups::new(RollupConfig::default(), 100));
+        let mut p = Pipeline::new(rollups.clone());
         let now: Timestamp = "2026-11-23T10:00:00.100Z".parse().unwrap();
         let report = |customer: &str| MetricUpdate {
             seq: 0,
@@ -100,6 +100,6 @@ mod tests {
         let empty = p.seal(now);
         assert!(empty.is_empty());
         assert_eq!((empty.no, empty.last_seq), (2, 102));
-        assert_eq!(store.read().reports, 3);
+        assert_eq!(rollups.read().reports, 3);
     }
 }

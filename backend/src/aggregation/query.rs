@@ -1,4 +1,4 @@
-//! Read-side queries over a `StoreState`: history buckets, window stats,
+//! Read-side queries over a `RollupState`: history buckets, window stats,
 //! spend rate, and log reads. Pure functions of the state and `now`.
 
 use std::time::Duration;
@@ -9,8 +9,8 @@ use protocol::{HistoryBucket, HistoryResponse, MetricUpdate};
 
 use super::bucket::Bucket;
 use super::coalescer::Entry;
+use super::rollups::RollupState;
 use super::selection::Selection;
-use super::store::StoreState;
 use super::update_log::Expired;
 
 /// Most buckets one history response may hold.
@@ -41,7 +41,7 @@ fn at(ms: i64) -> Timestamp {
 
 /// Whether the per-second ring still holds `from_ms` (with a minute to
 /// spare for the slot being filled).
-fn seconds_hold(state: &StoreState, from_ms: i64, now_ms: i64) -> bool {
+fn seconds_hold(state: &RollupState, from_ms: i64, now_ms: i64) -> bool {
     from_ms >= now_ms - state.seconds.span_ms() + 60_000
 }
 
@@ -54,7 +54,7 @@ fn effective_step_ms(wanted_ms: i64, slot_ms: i64) -> i64 {
 /// Merges `[from_ms, to_ms)` at minute precision from the coarsest rings
 /// that fit: ten-minute buckets for the aligned middle, minute buckets for
 /// the edges. A day is at most 144 + 20 merges instead of 1440.
-fn merge_minutes(state: &StoreState, from_ms: i64, to_ms: i64, into: &mut Bucket) {
+fn merge_minutes(state: &RollupState, from_ms: i64, to_ms: i64, into: &mut Bucket) {
     const TEN: i64 = 600_000;
     let start = state.minutes.align(from_ms);
     let middle_start =
@@ -72,7 +72,7 @@ fn merge_minutes(state: &StoreState, from_ms: i64, to_ms: i64, into: &mut Bucket
 }
 
 pub fn history(
-    state: &StoreState,
+    state: &RollupState,
     q: &HistoryQuery,
     selection: &Selection,
     now: Timestamp,
@@ -116,7 +116,7 @@ pub fn history(
 
 /// Totals and breakdowns over `[from, to)`. Windows the per-second ring
 /// still holds are exact to the second; longer ones are minute-aligned.
-pub fn window(state: &StoreState, from: Timestamp, to: Timestamp, now: Timestamp) -> Bucket {
+pub fn window(state: &RollupState, from: Timestamp, to: Timestamp, now: Timestamp) -> Bucket {
     let mut merged = Bucket::default();
     if seconds_hold(state, ms(from), ms(now)) {
         state.seconds.merge_range(ms(from), ms(to), &mut merged);
@@ -128,7 +128,7 @@ pub fn window(state: &StoreState, from: Timestamp, to: Timestamp, now: Timestamp
 
 /// Spend over the last full minute, and over the minute five minutes before
 /// it, both in US dollars per hour.
-pub fn spend_rates(state: &StoreState, selection: &Selection, now: Timestamp) -> (f64, f64) {
+pub fn spend_rates(state: &RollupState, selection: &Selection, now: Timestamp) -> (f64, f64) {
     let now_s = state.seconds.align(ms(now));
     let per_hour = |from_ms: i64| {
         let mut b = Bucket::default();
@@ -139,7 +139,7 @@ pub fn spend_rates(state: &StoreState, selection: &Selection, now: Timestamp) ->
 }
 
 /// The wire form of a log entry.
-pub fn materialize(state: &StoreState, seq: u64, e: &Entry) -> MetricUpdate {
+pub fn materialize(state: &RollupState, seq: u64, e: &Entry) -> MetricUpdate {
     to_update(&state.names, seq, e)
 }
 
@@ -171,7 +171,7 @@ pub struct Page {
 
 /// Up to `limit` selected updates after `cursor`.
 pub fn updates_after(
-    state: &StoreState,
+    state: &RollupState,
     cursor: u64,
     limit: usize,
     selection: &Selection,
@@ -202,16 +202,16 @@ pub fn updates_after(
 mod tests {
     use super::*;
     use crate::aggregation::names::{Interner, NameCaps};
-    use crate::aggregation::store::{Store, StoreConfig};
+    use crate::aggregation::rollups::{RollupConfig, Rollups};
     use crate::aggregation::usage::Usage;
 
     fn t(text: &str) -> Timestamp {
         text.parse().unwrap()
     }
 
-    /// A store with one report of $1 and 1 call per customer-second at the given times.
-    fn store_with(times: &[(&str, &str, i64)]) -> (Store, Interner) {
-        let store = Store::new(StoreConfig::default(), 0);
+    /// A rollups with one report of $1 and 1 call per customer-second at the given times.
+    fn store_with(times: &[(&str, &str, i64)]) -> (Rollups, Interner) {
+        let rollups = Rollups::new(RollupConfig::default(), 0);
         let mut interner = Interner::new(NameCaps::default());
         let mut entries = Vec::new();
         for (customer, model, ts_ms) in times {
@@ -230,8 +230,8 @@ mod tests {
             });
         }
         let sealed = entries.iter().map(|e| e.ts_ms).max().unwrap_or(0);
-        store.apply_frame(interner.names(), &entries, sealed);
-        (store, interner)
+        rollups.apply_frame(interner.names(), &entries, sealed);
+        (rollups, interner)
     }
 
     #[test]
@@ -241,14 +241,14 @@ mod tests {
         let times: Vec<(&str, &str, i64)> = (0..300)
             .map(|i| ("c1", "gpt-4o", base + i * 1000))
             .collect();
-        let (store, _) = store_with(&times);
+        let (rollups, _) = store_with(&times);
         let q = HistoryQuery {
             from: now - chrono::Duration::minutes(5),
             to: now,
             step: None,
             customers: 10,
         };
-        let h = history(&store.read(), &q, &Selection::all(), now);
+        let h = history(&rollups.read(), &q, &Selection::all(), now);
         assert_eq!(h.resolution_seconds, 5);
         assert_eq!(h.buckets.len(), 60);
         assert!(h.buckets.iter().all(|b| b.totals.total_calls == 5));
@@ -262,7 +262,7 @@ mod tests {
     fn older_ranges_use_minute_buckets_and_report_the_resolution() {
         let now = t("2026-11-23T12:00:00Z");
         let two_hours_ago = ms(now) - 2 * 3600 * 1000;
-        let (store, _) = store_with(&[
+        let (rollups, _) = store_with(&[
             ("c1", "m", two_hours_ago + 5_000),
             ("c2", "m", two_hours_ago + 65_000),
         ]);
@@ -272,7 +272,7 @@ mod tests {
             step: Some(Duration::from_secs(5)),
             customers: 1,
         };
-        let h = history(&store.read(), &q, &Selection::all(), now);
+        let h = history(&rollups.read(), &q, &Selection::all(), now);
         // Too old for the per-second ring: 1 min buckets.
         assert_eq!(h.resolution_seconds, 60);
         assert_eq!(h.buckets.len(), 10);
@@ -290,14 +290,14 @@ mod tests {
             .collect();
         let refs: Vec<(&str, &str, i64)> =
             times.iter().map(|(c, t)| (c.as_str(), "m", *t)).collect();
-        let (store, _) = store_with(&refs);
+        let (rollups, _) = store_with(&refs);
         let q = HistoryQuery {
             from: at(start),
             to: now,
             step: None,
             customers: 2,
         };
-        let h = history(&store.read(), &q, &Selection::all(), now);
+        let h = history(&rollups.read(), &q, &Selection::all(), now);
         assert_eq!(h.resolution_seconds, 600);
         assert_eq!(h.buckets.len(), 144);
         let calls: u64 = h.buckets.iter().map(|b| b.totals.total_calls).sum();
@@ -321,11 +321,16 @@ mod tests {
         }
         // The current, partial second does not count.
         times.push(("c1", "m", n - 100));
-        let (store, _) = store_with(&times);
-        let (now_rate, before) = spend_rates(&store.read(), &Selection::all(), now);
+        let (rollups, _) = store_with(&times);
+        let (now_rate, before) = spend_rates(&rollups.read(), &Selection::all(), now);
         assert!((now_rate - 3600.0).abs() < 1e-9, "{now_rate}");
         assert_eq!(before, 0.0);
-        let w = window(&store.read(), now - chrono::Duration::minutes(5), now, now);
+        let w = window(
+            &rollups.read(),
+            now - chrono::Duration::minutes(5),
+            now,
+            now,
+        );
         assert_eq!(w.totals.calls, 61);
     }
 
@@ -337,8 +342,8 @@ mod tests {
         let times: Vec<(&str, &str, i64)> = (1..=300)
             .map(|m| ("c1", "m", n - m * 60_000 + 30_000))
             .collect();
-        let (store, _) = store_with(&times);
-        let state = store.read();
+        let (rollups, _) = store_with(&times);
+        let state = rollups.read();
         for (from_min, to_min) in [(300, 0), (297, 3), (125, 118), (61, 59), (13, 0)] {
             let from = now - chrono::Duration::minutes(from_min);
             let to = now - chrono::Duration::minutes(to_min);
@@ -353,8 +358,8 @@ mod tests {
 
     #[test]
     fn log_reads_materialize_names() {
-        let (store, _) = store_with(&[("c1", "gpt-4o", 1000), ("c2", "claude-opus-4", 1000)]);
-        let page = updates_after(&store.read(), 0, 10, &Selection::all()).unwrap();
+        let (rollups, _) = store_with(&[("c1", "gpt-4o", 1000), ("c2", "claude-opus-4", 1000)]);
+        let page = updates_after(&rollups.read(), 0, 10, &Selection::all()).unwrap();
         assert!(!page.more);
         assert_eq!(page.cursor, 2);
         let updates = page.updates;
@@ -364,9 +369,9 @@ mod tests {
         assert_eq!(updates[1].tenant_id, "acme");
         assert_eq!(updates[1].model, "claude-opus-4");
         assert_eq!(updates[1].metrics.avg_latency_ms, 200.0);
-        assert!(updates_after(&store.read(), 99, 10, &Selection::all()).is_err());
+        assert!(updates_after(&rollups.read(), 99, 10, &Selection::all()).is_err());
         // A selection skips what it does not admit and still moves the cursor.
-        let state = store.read();
+        let state = rollups.read();
         let only_c1 = crate::aggregation::NameFilter {
             customers: Some(["c1".to_string()].into()),
             ..Default::default()

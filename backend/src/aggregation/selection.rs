@@ -1,5 +1,5 @@
 //! What a caller may see and asked to see, by name ([`NameFilter`]), and the
-//! same resolved to ids for the store's buckets ([`Selection`]).
+//! same resolved to ids for the rollups' buckets ([`Selection`]).
 //!
 //! A tenant-scoped token is a filter on tenants; request filters narrow it
 //! further and can never widen it ([`NameFilter::within`]).

@@ -3,8 +3,10 @@
 //! A `tokio::sync::broadcast` channel holds each event once for all
 //! receivers, so a slow session costs no memory of its own: when it falls
 //! more than the channel's capacity behind it gets `Lagged` and catches up
-//! from the update log instead (measured in `../shared/notes/backend-notes.md`:
-//! flat memory and ~2× the throughput of session actors).
+//! from the update log instead. Measured on 2 cores with 1,000 clients of
+//! ~140-byte messages: memory flat at ~27 MB and 1.0–1.4 M messages/s
+//! delivered, against 0.6–0.8 M/s with memory growing to 70–80 MB for
+//! session actors fed by a hub actor.
 
 use std::sync::Arc;
 

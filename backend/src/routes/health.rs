@@ -22,7 +22,7 @@ pub async fn healthz(state: web::Data<AppState>) -> web::Json<HealthResponse> {
         run: state.run.clone(),
         uptime_seconds: state.started.elapsed().as_secs(),
         simulator: state.config.simulator.enabled(),
-        cursor: state.store.read().log.head(),
+        cursor: state.rollups.read().log.head(),
         sessions: state.telemetry.ws_sessions.get().max(0) as u64,
     })
 }

@@ -93,7 +93,7 @@ pub async fn history(
         step,
         customers,
     };
-    let store = state.store.read();
-    let selection = auth.caller.scope.resolve(&store.names);
-    Ok(web::Json(query::history(&store, &q, &selection, now)))
+    let rollups = state.rollups.read();
+    let selection = auth.caller.scope.resolve(&rollups.names);
+    Ok(web::Json(query::history(&rollups, &q, &selection, now)))
 }

@@ -72,7 +72,7 @@ pub async fn feed(
         POLL_LIMIT_DEFAULT,
         POLL_LIMIT_MAX,
     )?;
-    let store = state.store.read();
+    let rollups = state.rollups.read();
     let cursor = match (query.cursor.as_deref(), query.since.as_deref()) {
         (Some(_), Some(_)) => {
             return Err(ApiError::invalid(
@@ -95,8 +95,8 @@ pub async fn feed(
             let since = params::timestamp("since", text)?;
             validate_not_future("since", since, now)?;
             validate_retained("since", since, now)?;
-            store.log.cursor_at(since.timestamp_millis()).map_err(|_| {
-                let oldest = store
+            rollups.log.cursor_at(since.timestamp_millis()).map_err(|_| {
+                let oldest = rollups
                     .log
                     .oldest_sealed_at_ms()
                     .and_then(chrono::DateTime::from_timestamp_millis)
@@ -109,15 +109,15 @@ pub async fn feed(
                 )
             })?
         }
-        (None, None) => store
+        (None, None) => rollups
             .log
             .cursor_at((now - ChronoDuration::seconds(DEFAULT_LOOKBACK_SECS)).timestamp_millis())
             .unwrap_or_else(|e| e.oldest_cursor),
     };
-    let selection = auth.caller.scope.resolve(&store.names);
-    let page =
-        query::updates_after(&store, cursor, limit, &selection).map_err(|e| expired(cursor, e))?;
-    drop(store);
+    let selection = auth.caller.scope.resolve(&rollups.names);
+    let page = query::updates_after(&rollups, cursor, limit, &selection)
+        .map_err(|e| expired(cursor, e))?;
+    drop(rollups);
     Ok(web::Json(MetricsResponse {
         metrics: page.updates,
         next_poll_after: if page.more { 0 } else { POLL_AFTER_MS },

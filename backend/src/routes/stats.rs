@@ -63,22 +63,22 @@ pub async fn stats(
         .book
         .read()
         .open_count_where(|a| caller.sees_anomaly(a)) as u32;
-    let store = state.store.read();
-    let selection = caller.scope.resolve(&store.names);
-    let window = query::window(&store, from, to, now).breakdown(&store.names, &selection);
+    let rollups = state.rollups.read();
+    let selection = caller.scope.resolve(&rollups.names);
+    let window = query::window(&rollups, from, to, now).breakdown(&rollups.names, &selection);
     let (spend_rate_per_hour, spend_rate_5m_ago_per_hour) =
-        query::spend_rates(&store, &selection, now);
+        query::spend_rates(&rollups, &selection, now);
     Ok(web::Json(StatsResponse {
         from,
         to,
-        cursor: store.log.head(),
+        cursor: rollups.log.head(),
         spend_rate_per_hour,
         spend_rate_5m_ago_per_hour,
         totals: window.totals.to_metrics(),
-        by_model: window.models_by_cost(&store.names),
-        top_customers: window.top_customers(&store.names, customers).0,
-        by_tenant: window.tenants_by_cost(&store.names),
+        by_model: window.models_by_cost(&rollups.names),
+        top_customers: window.top_customers(&rollups.names, customers).0,
+        by_tenant: window.tenants_by_cost(&rollups.names),
         open_anomalies,
-        ingested_updates: store.reports_of(&selection),
+        ingested_updates: rollups.reports_of(&selection),
     }))
 }

@@ -99,7 +99,7 @@ struct Connection {
 impl Connection {
     async fn serve(&mut self, mut stream: AggregatedMessageStream) -> Disconnect {
         let mut rx = self.state.hub.subscribe();
-        let head = self.state.store.read().log.head();
+        let head = self.state.rollups.read().log.head();
         let hello = ServerMessage::Hello {
             server_time: Utc::now(),
             cursor: head,
@@ -175,8 +175,10 @@ impl Connection {
             self.last_ping = Instant::now();
             self.ping().await
         } else if self.last_sent.elapsed() >= HEARTBEAT_AFTER {
-            let cursor = subscription
-                .map_or_else(|| self.state.store.read().log.head(), Subscription::cursor);
+            let cursor = subscription.map_or_else(
+                || self.state.rollups.read().log.head(),
+                Subscription::cursor,
+            );
             self.send_message(&ServerMessage::Heartbeat {
                 server_time: Utc::now(),
                 cursor,
@@ -280,7 +282,7 @@ impl Connection {
         subscription: &mut Option<Subscription>,
     ) -> Result<(), Disconnect> {
         let (head, oldest) = {
-            let state = self.state.store.read();
+            let state = self.state.rollups.read();
             (state.log.head(), state.log.oldest_cursor())
         };
         let start = cursor.unwrap_or(head);
@@ -322,7 +324,7 @@ impl Connection {
         let mut cursor = sub.cursor();
         loop {
             let read = {
-                let state = self.state.store.read();
+                let state = self.state.rollups.read();
                 let head = state.log.head();
                 if head.saturating_sub(cursor) > MAX_CATCH_UP {
                     Err(head)

@@ -191,13 +191,13 @@ impl TestApp {
 
     /// The newest cursor the server has sealed.
     pub fn head(&self) -> u64 {
-        self.state.store.read().log.head()
+        self.state.rollups.read().log.head()
     }
 
-    /// Waits until `reports` raw reports have been sealed into the store.
+    /// Waits until `reports` raw reports have been sealed into the rollups.
     pub async fn wait_for_reports(&self, reports: u64) {
         let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
-        while self.state.store.read().reports < reports {
+        while self.state.rollups.read().reports < reports {
             assert!(
                 tokio::time::Instant::now() < deadline,
                 "reports were not sealed in 10 s"

@@ -93,7 +93,7 @@ async fn cross_site_simple_requests_change_nothing() {
         assert_eq!(status, 415);
     }
     tokio::time::sleep(Duration::from_millis(600)).await;
-    assert_eq!(app.state.store.read().reports, 0, "no fake spend got in");
+    assert_eq!(app.state.rollups.read().reports, 0, "no fake spend got in");
 
     // A client that is not a browser may act without a body.
     let (status, _) = post(&app, "/api/anomalies/anm-x/dismiss", None, None, "").await;
@@ -212,7 +212,7 @@ async fn counts_that_javascript_cannot_hold_are_refused() {
     assert_eq!(status, 400);
     assert_eq!(error_field(&err), Some("updates[0].customerId"));
     tokio::time::sleep(Duration::from_millis(600)).await;
-    assert_eq!(app.state.store.read().reports, 0);
+    assert_eq!(app.state.rollups.read().reports, 0);
 }
 
 #[actix_web::test]

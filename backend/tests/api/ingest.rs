@@ -74,7 +74,7 @@ async fn one_bad_report_refuses_the_whole_batch_naming_it() {
     assert_eq!(error_code(&body), "invalid_body");
     // Nothing from the refused batches got in.
     tokio::time::sleep(std::time::Duration::from_millis(400)).await;
-    assert_eq!(app.state.store.read().reports, 0);
+    assert_eq!(app.state.rollups.read().reports, 0);
 }
 
 fn merge(target: &mut serde_json::Value, patch: &serde_json::Value) {

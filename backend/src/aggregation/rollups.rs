@@ -1,4 +1,4 @@
-//! `Store`: everything the aggregator has folded, shared with the readers.
+//! `Rollups`: everything the aggregator has folded, shared with the readers.
 //!
 //! The aggregator writes once per sealed frame (four times a second), holding
 //! the write lock only to fold that frame's few hundred updates. HTTP handlers
@@ -15,10 +15,10 @@ use super::time_ring::TimeRing;
 use super::update_log::UpdateLog;
 use super::usage::Usage;
 
-/// Sizes of the store's rings and log. Memory is fixed by these (see
+/// Sizes of the rollups' rings and log. Memory is fixed by these (see
 /// `docs/ARCHITECTURE.md`, "Memory bounds").
 #[derive(Debug, Clone, Copy)]
-pub struct StoreConfig {
+pub struct RollupConfig {
     /// Per-second buckets: 960 = 16 min, enough for 5 s and 15 s resolutions over 15 min.
     pub second_slots: usize,
     /// Per-minute buckets: 1500 = 25 h, so 24 h of history is always complete.
@@ -32,9 +32,9 @@ pub struct StoreConfig {
     pub log_max_age_ms: i64,
 }
 
-impl Default for StoreConfig {
+impl Default for RollupConfig {
     fn default() -> Self {
-        StoreConfig {
+        RollupConfig {
             second_slots: 960,
             minute_slots: 1500,
             ten_minute_slots: 150,
@@ -45,7 +45,7 @@ impl Default for StoreConfig {
 }
 
 #[derive(Debug)]
-pub struct StoreState {
+pub struct RollupState {
     pub names: Names,
     pub seconds: TimeRing,
     pub minutes: TimeRing,
@@ -59,7 +59,7 @@ pub struct StoreState {
     pub reports_by_tenant: Vec<u64>,
 }
 
-impl StoreState {
+impl RollupState {
     /// Raw reports folded since start for the tenants `selection` admits.
     pub fn reports_of(&self, selection: &super::Selection) -> u64 {
         if selection.is_all() {
@@ -75,16 +75,16 @@ impl StoreState {
 }
 
 #[derive(Debug)]
-pub struct Store {
-    state: RwLock<StoreState>,
+pub struct Rollups {
+    state: RwLock<RollupState>,
 }
 
-impl Store {
+impl Rollups {
     /// `start_seq` is the cursor before the first update (the server's start
     /// time in microseconds, so a restarted server never reuses positions).
-    pub fn new(config: StoreConfig, start_seq: u64) -> Self {
-        Store {
-            state: RwLock::new(StoreState {
+    pub fn new(config: RollupConfig, start_seq: u64) -> Self {
+        Rollups {
+            state: RwLock::new(RollupState {
                 names: Names::default(),
                 seconds: TimeRing::new(1000, config.second_slots),
                 minutes: TimeRing::new(60_000, config.minute_slots),
@@ -129,7 +129,7 @@ impl Store {
         (first, last)
     }
 
-    pub fn read(&self) -> RwLockReadGuard<'_, StoreState> {
+    pub fn read(&self) -> RwLockReadGuard<'_, RollupState> {
         self.state.read()
     }
 }
@@ -141,7 +141,7 @@ mod tests {
 
     #[test]
     fn a_frame_lands_in_both_rings_the_log_and_the_totals() {
-        let store = Store::new(StoreConfig::default(), 500);
+        let rollups = Rollups::new(RollupConfig::default(), 500);
         let mut interner = Interner::new(NameCaps::default());
         let key = interner.intern("acme", "acme-1", "gpt-4o");
         let usage = Usage {
@@ -164,11 +164,14 @@ mod tests {
             },
         ];
         assert_eq!(
-            store.apply_frame(interner.names(), &entries, 63_000),
+            rollups.apply_frame(interner.names(), &entries, 63_000),
             (501, 502)
         );
-        assert_eq!(store.apply_frame(interner.names(), &[], 63_250), (503, 502));
-        let state = store.read();
+        assert_eq!(
+            rollups.apply_frame(interner.names(), &[], 63_250),
+            (503, 502)
+        );
+        let state = rollups.read();
         assert_eq!(state.log.head(), 502);
         assert_eq!(state.seconds.get(61_000).unwrap().totals.calls, 2);
         assert_eq!(state.seconds.get(62_000).unwrap().totals.calls, 2);
