@@ -205,6 +205,7 @@ fn app(
     let cors = cors(&state.config.auth.cors_origins);
     // Outermost last: observe → compress → JSON errors → origin guard → CORS → routes.
     App::new()
+        .app_data(web::Data::from(state.tokens.clone()))
         .app_data(web::Data::new(state))
         .app_data(web::QueryConfig::default().error_handler(error::query_error))
         .app_data(web::PathConfig::default().error_handler(error::path_error))

@@ -14,7 +14,6 @@ use super::caller::Caller;
 use super::roles::Action;
 use super::tokens::TokenTable;
 use crate::error::ApiError;
-use crate::state::AppState;
 
 /// An action a route needs, as a type.
 pub trait Permission {
@@ -53,11 +52,11 @@ impl<P: Permission> FromRequest for Authorized<P> {
     type Future = Ready<Result<Self, ApiError>>;
 
     fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
-        let result = match req.app_data::<web::Data<AppState>>() {
-            Some(state) => authorize(&state.tokens, presented(req), P::ACTION),
+        let result = match req.app_data::<web::Data<TokenTable>>() {
+            Some(tokens) => authorize(tokens, presented(req), P::ACTION),
             None => Err(ApiError::new(
                 ErrorCode::Internal,
-                "server state is missing",
+                "the token table is not mounted",
                 None,
             )),
         };
