@@ -62,7 +62,7 @@ fn pipeline(reports: &[MetricUpdate]) -> u64 {
     for chunk in reports.chunks(PER_FRAME) {
         p.ingest(chunk);
         let now = chunk.last().map_or_else(Utc::now, |r| r.timestamp);
-        sealed += p.seal(now).updates.len() as u64;
+        sealed += p.seal(now).frame.updates.len() as u64;
     }
     sealed
 }

@@ -8,6 +8,7 @@ use std::process::Command;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+use backend::aggregation::plan;
 use backend::aggregation::query::{self, HistoryQuery};
 use backend::aggregation::{NameFilter, Pipeline, RollupConfig, Rollups, Selection};
 use backend::simulation::{SimConfig, build_tenants};
@@ -84,14 +85,32 @@ fn one(customers: usize) {
     let first_tenant = tenants[0].tenant_id().to_string();
     for _ in 0..QUERIES {
         let started = Instant::now();
-        let h = query::history(&rollups.read(), &q, &all, now);
+        let state = rollups.read();
+        let plan = plan::plan(
+            &state,
+            (q.from.timestamp_millis(), now.timestamp_millis()),
+            q.wanted_ms(),
+            0,
+            now.timestamp_millis(),
+            None,
+        );
+        let h = query::history(&state, &q, &plan, &[], &all);
+        drop(state);
         json_bytes = black_box(serde_json::to_vec(&h).map_or(0, |v| v.len()));
         history_times.push(started.elapsed());
 
         let started = Instant::now();
         let state = rollups.read();
         let one = NameFilter::tenants([first_tenant.as_str()]).resolve(&state.names);
-        let h = query::history(&state, &q, &one, now);
+        let plan = plan::plan(
+            &state,
+            (q.from.timestamp_millis(), now.timestamp_millis()),
+            q.wanted_ms(),
+            0,
+            now.timestamp_millis(),
+            None,
+        );
+        let h = query::history(&state, &q, &plan, &[], &one);
         black_box(serde_json::to_vec(&h).map_or(0, |v| v.len()));
         drop(state);
         scoped_times.push(started.elapsed());

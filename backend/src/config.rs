@@ -26,6 +26,9 @@ pub struct Config {
     #[command(flatten)]
     pub auth: AuthConfig,
 
+    #[command(flatten)]
+    pub storage: StorageConfig,
+
     /// Ask the server configured by the other flags whether it is healthy, then exit (0 or 1).
     #[arg(long)]
     pub healthcheck: bool,
@@ -33,6 +36,53 @@ pub struct Config {
     /// Print a new random token and its SHA-256 (for a tokens file), then exit.
     #[arg(long)]
     pub generate_token: bool,
+
+    /// Copy the database in --data-dir to this file, safely while a server
+    /// runs on it (SQLite's online backup), then exit.
+    #[arg(long, value_name = "FILE")]
+    pub backup_to: Option<PathBuf>,
+}
+
+/// The system of record: where usage, anomalies and decisions are kept.
+#[derive(Debug, Clone, Args)]
+pub struct StorageConfig {
+    /// Directory of the embedded database (created if missing); '' keeps
+    /// everything in memory, like --ephemeral.
+    #[arg(long, env = "FINOPS_DATA_DIR", default_value = "data", value_parser = parse_dir)]
+    pub data_dir: PathBuf,
+
+    /// Keep nothing on disk: a restart starts empty (tests, demos).
+    #[arg(long, env = "FINOPS_EPHEMERAL")]
+    pub ephemeral: bool,
+
+    /// Days of per-minute rollups kept.
+    #[arg(long, env = "FINOPS_RETAIN_MINUTES_DAYS", default_value_t = 35,
+          value_parser = clap::value_parser!(u32).range(2..=3660))]
+    pub retain_minutes_days: u32,
+
+    /// Days of hourly and daily rollups kept (the longest range history answers).
+    #[arg(long, env = "FINOPS_RETAIN_HOURS_DAYS", default_value_t = 400,
+          value_parser = clap::value_parser!(u32).range(2..=3660))]
+    pub retain_hours_days: u32,
+
+    /// Largest size the database may grow to, in MiB; past it ingest is
+    /// refused (503) instead of filling the disk. No limit by default.
+    #[arg(long, env = "FINOPS_STORAGE_MAX_MB")]
+    pub storage_max_mb: Option<u64>,
+}
+
+impl StorageConfig {
+    /// The database directory, or `None` when nothing is kept on disk.
+    pub fn dir(&self) -> Option<&std::path::Path> {
+        (!self.ephemeral && !self.data_dir.as_os_str().is_empty()).then_some(&self.data_dir)
+    }
+
+    /// How far back history can be asked for.
+    pub fn retention(&self) -> Duration {
+        Duration::from_secs(
+            u64::from(self.retain_hours_days.max(self.retain_minutes_days)) * 86_400,
+        )
+    }
 }
 
 /// Where the server listens and what it serves.
@@ -141,6 +191,11 @@ fn parse_rate(text: &str) -> Result<f64, String> {
     Ok(rate)
 }
 
+/// A directory, where '' (nothing on disk) is allowed.
+fn parse_dir(text: &str) -> Result<PathBuf, String> {
+    Ok(PathBuf::from(text))
+}
+
 fn parse_whole(text: &str) -> Result<u64, String> {
     text.trim()
         .parse()
@@ -197,6 +252,18 @@ mod tests {
         assert_eq!(c.ws.client_timeout, Duration::from_secs(30));
         assert!(c.auth.cors_origins.is_empty());
         assert_eq!(c.server.web_dir, PathBuf::from("web/dist"));
+        assert_eq!(c.storage.dir(), Some(std::path::Path::new("data")));
+        assert_eq!(c.storage.retention(), Duration::from_secs(400 * 86_400));
+        assert_eq!(c.storage.retain_minutes_days, 35);
+    }
+
+    #[test]
+    fn storage_can_be_turned_off_two_ways() {
+        let empty = Config::try_parse_from(["backend", "--data-dir", ""]).unwrap();
+        assert_eq!(empty.storage.dir(), None);
+        let ephemeral = Config::try_parse_from(["backend", "--ephemeral"]).unwrap();
+        assert_eq!(ephemeral.storage.dir(), None);
+        assert!(Config::try_parse_from(["backend", "--retain-minutes-days", "1"]).is_err());
     }
 
     #[test]

@@ -36,6 +36,10 @@ impl ApiError {
         ApiError::new(ErrorCode::Unavailable, message, None)
     }
 
+    pub fn storage(e: crate::storage::StorageError) -> Self {
+        ApiError::new(ErrorCode::StorageUnavailable, e.0, None)
+    }
+
     pub fn forbidden(message: impl Into<String>, field: Option<&str>) -> Self {
         ApiError::new(ErrorCode::Forbidden, message, field)
     }

@@ -22,6 +22,22 @@ async fn main() -> std::io::Result<ExitCode> {
         println!("# Put one of the two lines in the tokens file; give the token to its user.");
         return Ok(ExitCode::SUCCESS);
     }
+    if let Some(dest) = &config.backup_to {
+        let Some(dir) = config.storage.dir() else {
+            eprintln!("--backup-to needs a --data-dir (this server keeps nothing on disk)");
+            return Ok(ExitCode::FAILURE);
+        };
+        return Ok(match backend::storage::SqliteStorage::backup(dir, dest) {
+            Ok(()) => {
+                println!("backed up {} to {}", dir.display(), dest.display());
+                ExitCode::SUCCESS
+            }
+            Err(e) => {
+                eprintln!("{e}");
+                ExitCode::FAILURE
+            }
+        });
+    }
     if config.healthcheck {
         let target = healthcheck::target(config.server.bind, config.server.port);
         return Ok(match healthcheck::check(target, Duration::from_secs(3)) {

@@ -18,7 +18,7 @@ use tokio_util::task::TaskTracker;
 use crate::actors::aggregator::Aggregator;
 use crate::actors::detector::AnomalyDetector;
 use crate::actors::generator::TenantGenerator;
-use crate::aggregation::{RollupConfig, Rollups};
+use crate::aggregation::{Pipeline, RollupConfig, Rollups};
 use crate::anomaly::{AnomalyBook, Detector, DetectorConfig};
 use crate::auth::TokenTable;
 use crate::config::Config;
@@ -28,6 +28,7 @@ use crate::middleware::{json_errors, observe, origin_guard};
 use crate::routes;
 use crate::simulation::{SimConfig, build_tenants};
 use crate::state::AppState;
+use crate::storage::{Retention, SqliteStorage, Storage, StorageHandle, Writer, restore};
 use crate::telemetry::Telemetry;
 
 /// Frames the hub keeps for a slow session before it lags (~64 s).
@@ -57,11 +58,24 @@ impl Application {
         }
         let config = Arc::new(config);
         let telemetry = Arc::new(Telemetry::new());
-        let rollups = Arc::new(Rollups::new(RollupConfig::default(), start_seq()));
+        let start = start_seq();
+        let rollups = Arc::new(Rollups::new(RollupConfig::default(), start));
+        let mut pipeline = Pipeline::new(rollups.clone());
         let hub = Hub::new(HUB_CAPACITY);
-        let book = Arc::new(RwLock::new(AnomalyBook::new(ANOMALY_BOOK_CAPACITY)));
+        let mut book = AnomalyBook::new(ANOMALY_BOOK_CAPACITY);
         let run = run_id();
-        let announcer = Announcer::new(book.clone(), hub.clone(), telemetry.clone());
+        let storage = open_storage(
+            &config,
+            &run,
+            (start / 1000) as i64,
+            &mut pipeline,
+            &rollups,
+            &mut book,
+            &telemetry,
+        )?;
+        let book = Arc::new(RwLock::new(book));
+        let announcer = Announcer::new(book.clone(), hub.clone(), telemetry.clone())
+            .storing_to(storage.clone());
 
         let detector = AnomalyDetector::new(
             Detector::new(DetectorConfig {
@@ -75,10 +89,10 @@ impl Application {
         // with the actors on the main system thread.
         let aggregator_thread = Arbiter::new();
         let aggregator = {
-            let (rollups, hub, telemetry) = (rollups.clone(), hub.clone(), telemetry.clone());
+            let (hub, telemetry, storage) = (hub.clone(), telemetry.clone(), storage.clone());
             let detector = detector.recipient();
             Aggregator::start_in_arbiter(&aggregator_thread.handle(), move |_| {
-                Aggregator::new(rollups, hub, telemetry, Some(detector))
+                Aggregator::new(pipeline, hub, telemetry, Some(detector), storage)
             })
         };
         let simulator = &config.simulator;
@@ -110,6 +124,7 @@ impl Application {
             run,
             shutdown: CancellationToken::new(),
             sessions: TaskTracker::new(),
+            storage,
         };
 
         let server_config = &config.server;
@@ -234,6 +249,50 @@ fn start_seq() -> u64 {
     SystemTime::now()
         .duration_since(UNIX_EPOCH)
         .map_or(0, |d| d.as_micros() as u64)
+}
+
+/// Opens the durable store (unless the server keeps nothing on disk), puts
+/// what it holds back into the pipeline, rollups and book, records this run
+/// and starts the writer. A store that cannot be opened stops start-up with
+/// a message saying why.
+fn open_storage(
+    config: &Config,
+    run: &str,
+    started_ms: i64,
+    pipeline: &mut Pipeline,
+    rollups: &Rollups,
+    book: &mut AnomalyBook,
+    telemetry: &Arc<Telemetry>,
+) -> std::io::Result<Option<StorageHandle>> {
+    let Some(dir) = config.storage.dir() else {
+        tracing::info!("ephemeral: nothing is kept on disk; a restart starts empty");
+        return Ok(None);
+    };
+    let max_bytes = config.storage.storage_max_mb.map(|mb| mb * 1024 * 1024);
+    let storage: Arc<dyn Storage> =
+        Arc::new(SqliteStorage::open(dir, max_bytes).map_err(std::io::Error::other)?);
+    let loading = Instant::now();
+    let restored = restore(storage.as_ref(), pipeline, rollups, book, started_ms)
+        .map_err(std::io::Error::other)?;
+    storage
+        .begin_run(run, started_ms)
+        .map_err(std::io::Error::other)?;
+    tracing::info!(
+        dir = %dir.display(),
+        series = restored.series,
+        rows = restored.rows,
+        runs = restored.runs,
+        anomalies = restored.anomalies,
+        ms = loading.elapsed().as_millis() as u64,
+        "storage opened and history restored"
+    );
+    let days = |d: u32| Duration::from_secs(u64::from(d) * 86_400);
+    let retention = Retention {
+        seconds: Duration::from_secs(20 * 60),
+        minutes: days(config.storage.retain_minutes_days),
+        hours: days(config.storage.retain_hours_days),
+    };
+    Writer::spawn(storage, run.to_string(), retention, telemetry.clone()).map(Some)
 }
 
 /// This run's name: the start time in base-36 milliseconds (so ids sort by

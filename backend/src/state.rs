@@ -11,10 +11,12 @@ use tokio_util::task::TaskTracker;
 
 use crate::actors::aggregator::Aggregator;
 use crate::aggregation::Rollups;
+use crate::aggregation::plan::StoredSpans;
 use crate::anomaly::AnomalyBook;
 use crate::auth::TokenTable;
 use crate::config::Config;
 use crate::feed::{Announcer, Hub};
+use crate::storage::StorageHandle;
 use crate::telemetry::Telemetry;
 
 #[derive(Clone)]
@@ -38,4 +40,22 @@ pub struct AppState {
     pub shutdown: CancellationToken,
     /// Every WebSocket session task, so shutdown can wait for them.
     pub sessions: TaskTracker,
+    /// The durable store; `None` when the server keeps nothing on disk.
+    pub storage: Option<StorageHandle>,
+}
+
+impl AppState {
+    /// How far back history can be asked for.
+    pub fn retention(&self) -> std::time::Duration {
+        self.config.storage.retention()
+    }
+
+    /// What the durable store keeps, for planning reads (`None`: memory only).
+    pub fn stored_spans(&self) -> Option<StoredSpans> {
+        let days = |d: u32| i64::from(d) * 86_400_000;
+        self.storage.as_ref().map(|_| StoredSpans {
+            minutes_ms: days(self.config.storage.retain_minutes_days),
+            hours_ms: days(self.config.storage.retain_hours_days),
+        })
+    }
 }

@@ -110,6 +110,10 @@ pub struct Telemetry {
     pub http_request_seconds: Family<RouteLabel, Histogram, fn() -> Histogram>,
     pub anomalies_open: Gauge,
     pub anomalies_reported: Counter,
+    pub storage_commit_seconds: Histogram,
+    pub storage_errors: Counter,
+    pub storage_bytes: Gauge,
+    pub ingest_durable_seconds: Histogram,
 }
 
 impl Default for Telemetry {
@@ -141,6 +145,10 @@ impl Telemetry {
             http_request_seconds: Family::new_with_constructor(latency_histogram),
             anomalies_open: Gauge::default(),
             anomalies_reported: Counter::default(),
+            storage_commit_seconds: latency_histogram(),
+            storage_errors: Counter::default(),
+            storage_bytes: Gauge::default(),
+            ingest_durable_seconds: latency_histogram(),
             registry: Registry::default(),
         };
         let r = &mut registry;
@@ -238,6 +246,26 @@ impl Telemetry {
             "anomalies_reported",
             "Anomaly openings, changes and endings reported",
             t.anomalies_reported.clone(),
+        );
+        r.register(
+            "storage_commit_seconds",
+            "Time to commit one sealed frame to the durable store",
+            t.storage_commit_seconds.clone(),
+        );
+        r.register(
+            "storage_errors",
+            "Commits or anomaly writes the durable store refused",
+            t.storage_errors.clone(),
+        );
+        r.register(
+            "storage_bytes",
+            "Bytes the durable store takes on disk",
+            t.storage_bytes.clone(),
+        );
+        r.register(
+            "ingest_durable_seconds",
+            "From accepting an ingest batch to its frame being committed (group commit)",
+            t.ingest_durable_seconds.clone(),
         );
         Telemetry { registry, ..t }
     }

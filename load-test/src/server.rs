@@ -7,10 +7,12 @@ use std::time::Duration;
 
 use protocol::HealthResponse;
 
-/// A backend this run started; killed when dropped.
+/// A backend this run started; killed when dropped, and its data
+/// directory (a fresh one, unless the run chose its own) removed.
 pub struct SpawnedServer {
     child: Child,
     pub base: String,
+    data_dir: Option<std::path::PathBuf>,
 }
 
 impl SpawnedServer {
@@ -23,11 +25,16 @@ impl Drop for SpawnedServer {
     fn drop(&mut self) {
         let _ = self.child.kill();
         let _ = self.child.wait();
+        if let Some(dir) = &self.data_dir {
+            let _ = std::fs::remove_dir_all(dir);
+        }
     }
 }
 
 /// Starts `binary` on a free loopback port; the simulator stays off unless
-/// `extra` turns it on, so every report the clients see is ours.
+/// `extra` turns it on, so every report the clients see is ours. The server
+/// keeps its data in a fresh directory (the product as it runs by default)
+/// unless `extra` names one or says `--ephemeral`.
 pub fn spawn(
     binary: &Path,
     extra: &[String],
@@ -38,8 +45,16 @@ pub fn spawn(
         .map_err(|e| format!("no free port: {e}"))?
         .port();
     let mut command = Command::new(binary);
+    command.args(["--bind", "127.0.0.1", "--port", &port.to_string()]);
+    let chose = extra
+        .iter()
+        .any(|a| a == "--data-dir" || a == "--ephemeral");
+    let data_dir = (!chose)
+        .then(|| std::env::temp_dir().join(format!("finops-load-{}-{port}", std::process::id())));
+    if let Some(dir) = &data_dir {
+        command.arg("--data-dir").arg(dir);
+    }
     command
-        .args(["--bind", "127.0.0.1", "--port", &port.to_string()])
         .args(extra)
         .stdout(Stdio::null())
         .stderr(Stdio::null());
@@ -52,6 +67,7 @@ pub fn spawn(
     Ok(SpawnedServer {
         child,
         base: format!("http://127.0.0.1:{port}"),
+        data_dir,
     })
 }
 

@@ -30,6 +30,9 @@ pub enum ErrorCode {
     UnsupportedMediaType,
     /// 503: the server is shutting down or overloaded.
     Unavailable,
+    /// 503: the durable store cannot take or give data (disk full, not
+    /// writable, corrupt); nothing was accepted.
+    StorageUnavailable,
     /// 500: a bug; the message says what failed.
     Internal,
     /// A code this client version does not know.
@@ -49,7 +52,7 @@ impl ErrorCode {
             ErrorCode::CursorExpired => 410,
             ErrorCode::PayloadTooLarge => 413,
             ErrorCode::UnsupportedMediaType => 415,
-            ErrorCode::Unavailable => 503,
+            ErrorCode::Unavailable | ErrorCode::StorageUnavailable => 503,
             ErrorCode::Internal | ErrorCode::Unknown => 500,
         }
     }
@@ -163,6 +166,7 @@ mod tests {
         assert_eq!(ErrorCode::CursorExpired.status(), 410);
         assert_eq!(ErrorCode::PayloadTooLarge.status(), 413);
         assert_eq!(ErrorCode::Unavailable.status(), 503);
+        assert_eq!(ErrorCode::StorageUnavailable.status(), 503);
     }
 
     #[test]

@@ -49,6 +49,10 @@ pub struct HistoryBucket {
     /// The sum of the customers left out of `customers`, if any were.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub other_customers: Option<Metrics>,
+    /// True when the server was not running (so not recording) at any time
+    /// in this bucket: its figures are unknown, not zero. Draw it as a gap.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub missing: bool,
 }
 
 /// The response: dense, aligned buckets covering `[from, to)`.
@@ -96,6 +100,7 @@ mod tests {
                     metrics: Metrics::default(),
                 }],
                 other_customers: None,
+                missing: false,
             }],
         };
         let value = serde_json::to_value(&body).unwrap();

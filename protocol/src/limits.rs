@@ -2,12 +2,18 @@
 
 use std::time::Duration;
 
-/// How far back history can be queried. The server keeps a little more so a
-/// "last 24 h" request computed on a client a moment earlier still fits.
-pub const RETENTION: Duration = Duration::from_secs(24 * 3600);
+/// How far back history can be queried by default: the hourly rollups'
+/// retention (`--retain-hours-days`). A server may keep less or more; its
+/// range errors say how much.
+pub const RETENTION: Duration = Duration::from_secs(400 * 24 * 3600);
 
-/// Slack granted to `from` on top of [`RETENTION`].
+/// Slack granted to `from` on top of the retention, so a preset computed on
+/// a client a moment earlier still fits.
 pub const RETENTION_SLACK: Duration = Duration::from_secs(5 * 60);
+
+/// Oldest report timestamp ingest accepts: reports arrive live or shortly
+/// after; older back-fills would miss the fine-grained rings.
+pub const MAX_INGEST_AGE: Duration = Duration::from_secs(24 * 3600);
 
 /// How far in the future a timestamp may be (clock skew between machines).
 pub const MAX_CLOCK_SKEW: Duration = Duration::from_secs(60);

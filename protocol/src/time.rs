@@ -82,9 +82,11 @@ pub fn align_floor(t: Timestamp, step: Duration) -> Timestamp {
 }
 
 /// Bucket width the history endpoint uses for a range of this length:
-/// 5 min → 5 s, 15 min → 15 s, 1 h → 1 min, 24 h → 10 min, and steps between.
+/// 5 min → 5 s, 15 min → 15 s, 1 h → 1 min, 24 h → 10 min, 7 d → 1 h,
+/// 30 d → 6 h, 13 months → 1 d, and steps between; never more than ~400 buckets.
 pub fn resolution_for_range(range: Duration) -> Duration {
-    const LADDER: [(u64, u64); 8] = [
+    const DAY: u64 = 24 * 3600;
+    const LADDER: [(u64, u64); 12] = [
         (60, 1),
         (5 * 60, 5),
         (15 * 60, 15),
@@ -92,13 +94,17 @@ pub fn resolution_for_range(range: Duration) -> Duration {
         (3600, 60),
         (2 * 3600, 120),
         (12 * 3600, 300),
-        (u64::MAX, 600),
+        (DAY, 600),
+        (2 * DAY, 1800),
+        (7 * DAY, 3600),
+        (31 * DAY, 6 * 3600),
+        (u64::MAX, DAY),
     ];
     let secs = range.as_secs() + u64::from(range.subsec_nanos() > 0);
     let step = LADDER
         .iter()
         .find(|(max_range, _)| secs <= *max_range)
-        .map_or(600, |(_, step)| *step);
+        .map_or(DAY, |(_, step)| *step);
     Duration::from_secs(step)
 }
 
@@ -110,14 +116,18 @@ pub enum TimeWindow {
     FifteenMinutes,
     OneHour,
     OneDay,
+    SevenDays,
+    ThirtyDays,
 }
 
 impl TimeWindow {
-    pub const ALL: [TimeWindow; 4] = [
+    pub const ALL: [TimeWindow; 6] = [
         TimeWindow::FiveMinutes,
         TimeWindow::FifteenMinutes,
         TimeWindow::OneHour,
         TimeWindow::OneDay,
+        TimeWindow::SevenDays,
+        TimeWindow::ThirtyDays,
     ];
 
     /// Short form used in URLs and query strings.
@@ -127,6 +137,8 @@ impl TimeWindow {
             TimeWindow::FifteenMinutes => "15m",
             TimeWindow::OneHour => "1h",
             TimeWindow::OneDay => "24h",
+            TimeWindow::SevenDays => "7d",
+            TimeWindow::ThirtyDays => "30d",
         }
     }
 
@@ -137,6 +149,8 @@ impl TimeWindow {
             TimeWindow::FifteenMinutes => "15 min",
             TimeWindow::OneHour => "1 h",
             TimeWindow::OneDay => "24 h",
+            TimeWindow::SevenDays => "7 days",
+            TimeWindow::ThirtyDays => "30 days",
         }
     }
 
@@ -146,6 +160,8 @@ impl TimeWindow {
             TimeWindow::FifteenMinutes => 15 * 60,
             TimeWindow::OneHour => 3600,
             TimeWindow::OneDay => 24 * 3600,
+            TimeWindow::SevenDays => 7 * 24 * 3600,
+            TimeWindow::ThirtyDays => 30 * 24 * 3600,
         })
     }
 
@@ -256,11 +272,17 @@ mod tests {
             resolution_for_range(Duration::from_millis(300_001)).as_secs(),
             15
         );
+        assert_eq!(r(7 * 86_400), 3600);
+        assert_eq!(r(30 * 86_400), 6 * 3600);
+        assert_eq!(r(396 * 86_400), 86_400);
         // Bucket counts stay readable at every rung.
-        for secs in [60, 300, 900, 1800, 3600, 7200, 43_200, 86_400] {
+        for secs in [
+            60, 300, 900, 1800, 3600, 7200, 43_200, 86_400, 172_800, 604_800,
+        ] {
             let buckets = secs / r(secs);
-            assert!((48..=150).contains(&buckets), "{secs}s → {buckets} buckets");
+            assert!((48..=170).contains(&buckets), "{secs}s → {buckets} buckets");
         }
+        assert!(396 * 86_400 / r(396 * 86_400) <= 400);
     }
 
     #[test]

@@ -5,7 +5,7 @@ use chrono::Duration as ChronoDuration;
 
 use crate::error::FieldError;
 use crate::limits::{
-    MAX_CLOCK_SKEW, MAX_ID_LEN, MAX_REASON_LEN, MAX_SAFE_COUNT, RETENTION, RETENTION_SLACK,
+    MAX_CLOCK_SKEW, MAX_ID_LEN, MAX_INGEST_AGE, MAX_REASON_LEN, MAX_SAFE_COUNT, RETENTION_SLACK,
     TICK_OPTIONS_MS,
 };
 use crate::metric::MetricUpdate;
@@ -15,9 +15,19 @@ fn chrono(d: std::time::Duration) -> ChronoDuration {
     ChronoDuration::from_std(d).unwrap_or(ChronoDuration::MAX)
 }
 
-/// Oldest instant history can be asked for at `now`.
-pub fn retention_start(now: Timestamp) -> Timestamp {
-    now - chrono(RETENTION)
+/// Oldest instant history can be asked for at `now`, keeping `retention`.
+pub fn retention_start(now: Timestamp, retention: std::time::Duration) -> Timestamp {
+    now - chrono(retention)
+}
+
+/// `retention` for people: `24 h`, `400 days`.
+fn span_words(retention: std::time::Duration) -> String {
+    let hours = retention.as_secs() / 3600;
+    if hours >= 48 && hours.is_multiple_of(24) {
+        format!("{} days", hours / 24)
+    } else {
+        format!("{hours} h")
+    }
 }
 
 /// Characters that change how the text around them is shown without being
@@ -89,14 +99,19 @@ pub fn validate_not_future(field: &str, t: Timestamp, now: Timestamp) -> Result<
     Ok(())
 }
 
-/// Checks that `t` is inside the history the server keeps.
-pub fn validate_retained(field: &str, t: Timestamp, now: Timestamp) -> Result<(), FieldError> {
-    if t < retention_start(now) - chrono(RETENTION_SLACK) {
+/// Checks that `t` is inside the `retention` the server keeps.
+pub fn validate_retained(
+    field: &str,
+    t: Timestamp,
+    now: Timestamp,
+    retention: std::time::Duration,
+) -> Result<(), FieldError> {
+    if t < retention_start(now, retention) - chrono(RETENTION_SLACK) {
         return Err(FieldError::new(
             field,
             format!(
-                "is older than the {} h of history the server keeps",
-                RETENTION.as_secs() / 3600
+                "is older than the {} of history the server keeps",
+                span_words(retention)
             ),
         ));
     }
@@ -110,7 +125,15 @@ pub fn validate_update(update: &MetricUpdate, now: Timestamp) -> Result<(), Fiel
     validate_id("customerId", &update.customer_id)?;
     validate_id("model", &update.model)?;
     validate_not_future("timestamp", update.timestamp, now)?;
-    validate_retained("timestamp", update.timestamp, now)?;
+    if update.timestamp < now - chrono(MAX_INGEST_AGE) {
+        return Err(FieldError::new(
+            "timestamp",
+            format!(
+                "is more than {} old; reports are accepted up to that age",
+                span_words(MAX_INGEST_AGE)
+            ),
+        ));
+    }
     if update.samples == 0 {
         return Err(FieldError::new("samples", "must be at least 1"));
     }
@@ -152,15 +175,17 @@ pub fn validate_update(update: &MetricUpdate, now: Timestamp) -> Result<(), Fiel
     Ok(())
 }
 
-/// Checks a `from`/`to` range at `now` and returns it with `to` clamped to `now`.
+/// Checks a `from`/`to` range at `now` against the `retention` kept, and
+/// returns it with `to` clamped to `now`.
 pub fn validate_range(
     from: Timestamp,
     to: Timestamp,
     now: Timestamp,
+    retention: std::time::Duration,
 ) -> Result<(Timestamp, Timestamp), FieldError> {
     validate_not_future("to", to, now)?;
     validate_not_future("from", from, now)?;
-    validate_retained("from", from, now)?;
+    validate_retained("from", from, now, retention)?;
     if from >= to {
         return Err(FieldError::new("from", "must be before to"));
     }
@@ -351,6 +376,8 @@ mod tests {
 
     #[test]
     fn ranges() {
+        let day = std::time::Duration::from_secs(24 * 3600);
+        let validate_range = |from, to, now| super::validate_range(from, to, now, day);
         let h = ChronoDuration::hours;
         let (from, to) = validate_range(now() - h(1), now(), now()).unwrap();
         assert_eq!((from, to), (now() - h(1), now()));
@@ -392,9 +419,15 @@ mod tests {
     fn ranges_longer_than_retention_are_refused_by_from() {
         // `to` can be at most a minute ahead, so a range longer than the
         // retention always starts before it.
-        let err = validate_range(now() - ChronoDuration::hours(25), now(), now()).unwrap_err();
+        let day = std::time::Duration::from_secs(24 * 3600);
+        let err = validate_range(now() - ChronoDuration::hours(25), now(), now(), day).unwrap_err();
         assert_eq!(err.field, "from");
         assert!(err.message.contains("24 h"));
+        let year = crate::limits::RETENTION;
+        validate_range(now() - ChronoDuration::days(399), now(), now(), year).unwrap();
+        let err =
+            validate_range(now() - ChronoDuration::days(401), now(), now(), year).unwrap_err();
+        assert!(err.message.contains("400 days"), "{}", err.message);
     }
 
     #[test]

@@ -431,6 +431,7 @@ fn history(
                     metrics,
                 }],
                 other_customers: None,
+                missing: false,
             })
             .collect(),
     }

@@ -9,8 +9,10 @@ use chrono::{DateTime, Utc};
 use protocol::MetricUpdate;
 use protocol::limits::FRAME_MS;
 
+use crate::aggregation::pipeline::Sealed;
 use crate::aggregation::{Pipeline, Rollups};
 use crate::feed::{Hub, SealedFrame};
+use crate::storage::StorageHandle;
 use crate::telemetry::{Source, Telemetry};
 
 /// Messages waiting for the aggregator; generators drop (and count) batches
@@ -19,10 +21,18 @@ pub const MAILBOX_CAPACITY: usize = 256;
 
 /// A batch of raw reports, already validated.
 #[derive(Message)]
-#[rtype(result = "usize")]
+#[rtype(result = "Receipt")]
 pub struct Ingest {
     pub updates: Vec<MetricUpdate>,
     pub source: Source,
+}
+
+/// What happened to a batch: how many reports were folded, and the frame
+/// they will be sealed (and committed) in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, MessageResponse)]
+pub struct Receipt {
+    pub accepted: usize,
+    pub frame: u64,
 }
 
 /// A frame was sealed (sent to the anomaly detector).
@@ -35,28 +45,41 @@ pub struct Aggregator {
     hub: Hub,
     telemetry: Arc<Telemetry>,
     detector: Option<Recipient<FrameSealed>>,
+    storage: Option<StorageHandle>,
     overflowed_reported: u64,
 }
 
 impl Aggregator {
     pub fn new(
-        rollups: Arc<Rollups>,
+        pipeline: Pipeline,
         hub: Hub,
         telemetry: Arc<Telemetry>,
         detector: Option<Recipient<FrameSealed>>,
+        storage: Option<StorageHandle>,
     ) -> Self {
         Aggregator {
-            pipeline: Pipeline::new(rollups),
+            pipeline,
             hub,
             telemetry,
             detector,
+            storage,
             overflowed_reported: 0,
         }
     }
 
+    /// An aggregator over fresh rollups with no detector and no store (tests, benches).
+    pub fn bare(rollups: Arc<Rollups>, hub: Hub, telemetry: Arc<Telemetry>) -> Self {
+        Aggregator::new(Pipeline::new(rollups), hub, telemetry, None, None)
+    }
+
     fn seal(&mut self, now: DateTime<Utc>) {
         let started = Instant::now();
-        let frame = self.pipeline.seal(now);
+        let Sealed { frame, commit } = self.pipeline.seal(now);
+        // In order, one commit per frame (empty ones too: they say the
+        // server was recording). Blocks while the writer is behind.
+        if let Some(storage) = &self.storage {
+            storage.commit(commit);
+        }
         self.hub.publish_frame(frame.clone());
         let logged = frame.updates.len() as u64;
         if !frame.is_empty()
@@ -92,13 +115,16 @@ impl Actor for Aggregator {
 }
 
 impl Handler<Ingest> for Aggregator {
-    type Result = usize;
+    type Result = Receipt;
 
-    fn handle(&mut self, msg: Ingest, _: &mut Self::Context) -> usize {
+    fn handle(&mut self, msg: Ingest, _: &mut Self::Context) -> Receipt {
         self.pipeline.ingest(&msg.updates);
         self.telemetry
             .ingested(msg.source, msg.updates.len() as u64);
-        msg.updates.len()
+        Receipt {
+            accepted: msg.updates.len(),
+            frame: self.pipeline.next_frame_no(),
+        }
     }
 }
 
@@ -133,7 +159,7 @@ mod tests {
         let rollups = Arc::new(Rollups::new(RollupConfig::default(), 1000));
         let hub = Hub::new(16);
         let mut rx = hub.subscribe();
-        let addr = Aggregator::new(rollups.clone(), hub, Arc::new(Telemetry::new()), None).start();
+        let addr = Aggregator::bare(rollups.clone(), hub, Arc::new(Telemetry::new())).start();
         let now = Utc::now();
         let batch: Vec<MetricUpdate> = (0..10)
             .map(|i| report(if i % 2 == 0 { "a" } else { "b" }, now))
@@ -144,7 +170,8 @@ mod tests {
                 source: Source::Http
             })
             .await
-            .unwrap(),
+            .unwrap()
+            .accepted,
             10
         );
         // Frames keep coming every 250 ms; find the one with our updates.

@@ -76,8 +76,7 @@ mod tests {
     async fn generated_reports_reach_the_store() {
         let rollups = Arc::new(Rollups::new(RollupConfig::default(), 0));
         let telemetry = Arc::new(Telemetry::new());
-        let aggregator =
-            Aggregator::new(rollups.clone(), Hub::new(8), telemetry.clone(), None).start();
+        let aggregator = Aggregator::bare(rollups.clone(), Hub::new(8), telemetry.clone()).start();
         let config = SimConfig {
             tenants: 2,
             customers: 10,

@@ -4,13 +4,15 @@
 use std::time::Duration;
 
 use chrono::{TimeZone, Utc};
-use protocol::time::{Timestamp, resolution_for_range};
+use protocol::time::Timestamp;
 use protocol::{HistoryBucket, HistoryResponse, MetricUpdate};
 
 use super::bucket::Bucket;
 use super::coalescer::Entry;
-use super::rollups::RollupState;
+use super::plan::{Plan, Source, ring_holds};
+use super::rollups::{RollupState, WarmRow};
 use super::selection::Selection;
+use super::tier::Tier;
 use super::update_log::Expired;
 
 /// Most buckets one history response may hold.
@@ -31,24 +33,22 @@ pub struct HistoryQuery {
     pub customers: usize,
 }
 
+impl HistoryQuery {
+    /// The bucket width wanted: `step`, or the range's natural resolution.
+    pub fn wanted_ms(&self) -> i64 {
+        let range = (self.to - self.from).to_std().unwrap_or_default();
+        self.step
+            .unwrap_or_else(|| protocol::time::resolution_for_range(range))
+            .as_millis() as i64
+    }
+}
+
 fn ms(t: Timestamp) -> i64 {
     t.timestamp_millis()
 }
 
 fn at(ms: i64) -> Timestamp {
     Utc.timestamp_millis_opt(ms).single().unwrap_or_default()
-}
-
-/// Whether the per-second ring still holds `from_ms` (with a minute to
-/// spare for the slot being filled).
-fn seconds_hold(state: &RollupState, from_ms: i64, now_ms: i64) -> bool {
-    from_ms >= now_ms - state.seconds.span_ms() + 60_000
-}
-
-/// Bucket width actually used: the wanted width rounded up to whole slots of the tier.
-fn effective_step_ms(wanted_ms: i64, slot_ms: i64) -> i64 {
-    let wanted = wanted_ms.max(slot_ms);
-    (wanted + slot_ms - 1) / slot_ms * slot_ms
 }
 
 /// Merges `[from_ms, to_ms)` at minute precision from the coarsest rings
@@ -71,58 +71,86 @@ fn merge_minutes(state: &RollupState, from_ms: i64, to_ms: i64, into: &mut Bucke
     }
 }
 
+/// Merges `[from_ms, to_ms)` from one ring.
+fn merge_ring(state: &RollupState, tier: Tier, from_ms: i64, to_ms: i64, into: &mut Bucket) {
+    match tier {
+        Tier::Minute => merge_minutes(state, from_ms, to_ms, into),
+        other => state.ring(other).merge_range(from_ms, to_ms, into),
+    }
+}
+
+/// The plan's buckets, each merged from its ring or summed from the rows
+/// the durable store returned for the plan's range.
+fn plan_buckets(state: &RollupState, plan: &Plan, stored: &[WarmRow]) -> Vec<Bucket> {
+    let count = plan.buckets().min(MAX_HISTORY_BUCKETS) as usize;
+    let mut buckets = vec![Bucket::default(); count];
+    match plan.source {
+        Source::Ring(tier) => {
+            for (i, bucket) in buckets.iter_mut().enumerate() {
+                let b = plan.start_ms + i as i64 * plan.step_ms;
+                merge_ring(state, tier, b, b + plan.step_ms, bucket);
+            }
+        }
+        Source::Stored(_) => {
+            for row in stored {
+                let i = (row.bucket_ms - plan.start_ms).div_euclid(plan.step_ms);
+                if let Some(bucket) = usize::try_from(i).ok().and_then(|i| buckets.get_mut(i)) {
+                    let tenant = state.names.customer_tenant(row.key.customer);
+                    bucket.add(row.key, state.names.overflow_customer(tenant), &row.usage);
+                }
+            }
+        }
+    }
+    buckets
+}
+
+/// The buckets of `plan` (with `stored` rows when it reads the store), each
+/// with the selected totals, cost by model and top customers; buckets no
+/// run was recording in are marked missing.
 pub fn history(
     state: &RollupState,
     q: &HistoryQuery,
+    plan: &Plan,
+    stored: &[WarmRow],
     selection: &Selection,
-    now: Timestamp,
 ) -> HistoryResponse {
-    let (from_ms, to_ms, now_ms) = (ms(q.from), ms(q.to), ms(now));
-    let wanted = q
-        .step
-        .unwrap_or_else(|| resolution_for_range((q.to - q.from).to_std().unwrap_or_default()));
-    let wanted_ms = wanted.as_millis() as i64;
-    let fine = wanted_ms < 60_000 && seconds_hold(state, from_ms, now_ms);
-    let step_ms = effective_step_ms(wanted_ms, if fine { 1_000 } else { 60_000 });
-    let start_ms = from_ms.div_euclid(step_ms) * step_ms;
-    let mut buckets = Vec::new();
-    let mut b = start_ms;
-    while b < to_ms && (buckets.len() as u64) < MAX_HISTORY_BUCKETS {
-        let mut merged = Bucket::default();
-        if fine {
-            state.seconds.merge_range(b, b + step_ms, &mut merged);
-        } else {
-            merge_minutes(state, b, b + step_ms, &mut merged);
-        }
-        let view = merged.breakdown(&state.names, selection);
-        let (customers, other_customers) = view.top_customers(&state.names, q.customers);
-        buckets.push(HistoryBucket {
-            start: at(b),
-            totals: view.totals.to_metrics(),
-            by_model: view.models_by_cost(&state.names),
-            customers,
-            other_customers,
-        });
-        b += step_ms;
-    }
+    let buckets = plan_buckets(state, plan, stored)
+        .into_iter()
+        .enumerate()
+        .map(|(i, merged)| {
+            let b = plan.start_ms + i as i64 * plan.step_ms;
+            let view = merged.breakdown(&state.names, selection);
+            let (customers, other_customers) = view.top_customers(&state.names, q.customers);
+            HistoryBucket {
+                start: at(b),
+                totals: view.totals.to_metrics(),
+                by_model: view.models_by_cost(&state.names),
+                customers,
+                other_customers,
+                missing: !state.coverage.covers(b, b + plan.step_ms),
+            }
+        })
+        .collect();
     HistoryResponse {
-        from: at(start_ms),
+        from: at(plan.start_ms),
         to: q.to,
-        resolution_seconds: (step_ms / 1000) as u32,
+        resolution_seconds: (plan.step_ms / 1000) as u32,
         cursor: state.log.head(),
         buckets,
     }
 }
 
-/// Totals and breakdowns over `[from, to)`. Windows the per-second ring
-/// still holds are exact to the second; longer ones are minute-aligned.
+/// Totals and breakdowns over `[from, to)` from the finest ring that holds
+/// `from`: exact to the second within the last 15 minutes, then to the
+/// minute (25 h), the hour (33 days) and the UTC day.
 pub fn window(state: &RollupState, from: Timestamp, to: Timestamp, now: Timestamp) -> Bucket {
+    let (from_ms, to_ms, now_ms) = (ms(from), ms(to), ms(now));
+    let tier = [Tier::Second, Tier::Minute, Tier::Hour]
+        .into_iter()
+        .find(|t| ring_holds(state, *t, from_ms, now_ms))
+        .unwrap_or(Tier::Day);
     let mut merged = Bucket::default();
-    if seconds_hold(state, ms(from), ms(now)) {
-        state.seconds.merge_range(ms(from), ms(to), &mut merged);
-    } else {
-        merge_minutes(state, ms(from), ms(to), &mut merged);
-    }
+    merge_ring(state, tier, from_ms, to_ms, &mut merged);
     merged
 }
 
@@ -210,6 +238,20 @@ mod tests {
     }
 
     /// A rollups with one report of $1 and 1 call per customer-second at the given times.
+    /// Plans with no durable store and runs the query, as the handler does.
+    fn run(rollups: &Rollups, q: &HistoryQuery, now: Timestamp) -> HistoryResponse {
+        let state = rollups.read();
+        let plan = crate::aggregation::plan::plan(
+            &state,
+            (ms(q.from), ms(q.to)),
+            q.wanted_ms(),
+            0,
+            ms(now),
+            None,
+        );
+        history(&state, q, &plan, &[], &Selection::all())
+    }
+
     fn store_with(times: &[(&str, &str, i64)]) -> (Rollups, Interner) {
         let rollups = Rollups::new(RollupConfig::default(), 0);
         let mut interner = Interner::new(NameCaps::default());
@@ -248,7 +290,7 @@ mod tests {
             step: None,
             customers: 10,
         };
-        let h = history(&rollups.read(), &q, &Selection::all(), now);
+        let h = run(&rollups, &q, now);
         assert_eq!(h.resolution_seconds, 5);
         assert_eq!(h.buckets.len(), 60);
         assert!(h.buckets.iter().all(|b| b.totals.total_calls == 5));
@@ -272,7 +314,7 @@ mod tests {
             step: Some(Duration::from_secs(5)),
             customers: 1,
         };
-        let h = history(&rollups.read(), &q, &Selection::all(), now);
+        let h = run(&rollups, &q, now);
         // Too old for the per-second ring: 1 min buckets.
         assert_eq!(h.resolution_seconds, 60);
         assert_eq!(h.buckets.len(), 10);
@@ -297,7 +339,7 @@ mod tests {
             step: None,
             customers: 2,
         };
-        let h = history(&rollups.read(), &q, &Selection::all(), now);
+        let h = run(&rollups, &q, now);
         assert_eq!(h.resolution_seconds, 600);
         assert_eq!(h.buckets.len(), 144);
         let calls: u64 = h.buckets.iter().map(|b| b.totals.total_calls).sum();
@@ -308,6 +350,54 @@ mod tests {
             assert_eq!(listed + other, b.totals.total_calls);
             assert_eq!(b.customers.len(), 2);
         }
+    }
+
+    #[test]
+    fn buckets_before_the_run_started_are_missing_not_zero() {
+        let now = t("2026-11-23T12:00:00Z");
+        // This run started ten minutes ago.
+        let started_us = (ms(now) - 10 * 60_000) as u64 * 1000;
+        let rollups = Rollups::new(RollupConfig::default(), started_us);
+        let q = HistoryQuery {
+            from: now - chrono::Duration::hours(1),
+            to: now,
+            step: None,
+            customers: 5,
+        };
+        let h = run(&rollups, &q, now);
+        assert_eq!(h.buckets.len(), 60);
+        assert!(h.buckets[..50].iter().all(|b| b.missing));
+        assert!(h.buckets[50..].iter().all(|b| !b.missing));
+    }
+
+    #[test]
+    fn long_windows_read_the_hour_and_day_rings() {
+        let now = t("2026-11-23T12:00:00Z");
+        let n = ms(now);
+        // One $1 call an hour for 40 days.
+        let times: Vec<(&str, &str, i64)> = (1..=40 * 24)
+            .map(|h| ("c1", "m", n - h * 3_600_000 + 1))
+            .collect();
+        let (rollups, _) = store_with(&times);
+        let q = |days: i64| HistoryQuery {
+            from: now - chrono::Duration::days(days),
+            to: now,
+            step: None,
+            customers: 5,
+        };
+        let week = run(&rollups, &q(7), now);
+        assert_eq!(week.resolution_seconds, 3600);
+        let calls: u64 = week.buckets.iter().map(|b| b.totals.total_calls).sum();
+        assert_eq!(calls, 7 * 24);
+        let month = run(&rollups, &q(30), now);
+        assert_eq!(month.resolution_seconds, 6 * 3600);
+        assert_eq!(month.buckets.len(), 120);
+        let calls: u64 = month.buckets.iter().map(|b| b.totals.total_calls).sum();
+        assert_eq!(calls, 30 * 24);
+        let w = window(&rollups.read(), now - chrono::Duration::days(30), now, now);
+        assert_eq!(w.totals.calls, 30 * 24);
+        let w = window(&rollups.read(), now - chrono::Duration::days(39), now, now);
+        assert!(w.totals.calls >= 38 * 24, "day-aligned: {}", w.totals.calls);
     }
 
     #[test]

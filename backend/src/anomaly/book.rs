@@ -79,6 +79,25 @@ impl AnomalyBook {
         anomaly
     }
 
+    /// Puts back an anomaly as the durable store kept it, status and all.
+    pub fn restore(&mut self, anomaly: Anomaly) {
+        if let Some(i) = self.position(&anomaly.id) {
+            self.entries[i].anomaly = anomaly;
+            return;
+        }
+        if self.capacity == 0 {
+            return;
+        }
+        if self.entries.len() >= self.capacity {
+            self.evict_one();
+        }
+        self.entries.push(Entry {
+            seq: self.next_seq,
+            anomaly,
+        });
+        self.next_seq += 1;
+    }
+
     /// Removes the oldest ended anomaly, or the oldest of all if none has ended.
     fn evict_one(&mut self) {
         let oldest = |ended_only: bool| {

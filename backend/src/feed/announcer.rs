@@ -10,6 +10,7 @@ use protocol::{Anomaly, Timestamp};
 
 use super::hub::Hub;
 use crate::anomaly::{AnomalyBook, Decision};
+use crate::storage::StorageHandle;
 use crate::telemetry::Telemetry;
 
 #[derive(Clone)]
@@ -17,6 +18,7 @@ pub struct Announcer {
     book: Arc<RwLock<AnomalyBook>>,
     hub: Hub,
     telemetry: Arc<Telemetry>,
+    storage: Option<StorageHandle>,
 }
 
 impl Announcer {
@@ -25,7 +27,14 @@ impl Announcer {
             book,
             hub,
             telemetry,
+            storage: None,
         }
+    }
+
+    /// Also keeps every change in the durable store.
+    pub fn storing_to(mut self, storage: Option<StorageHandle>) -> Self {
+        self.storage = storage;
+        self
     }
 
     /// The book, for reading.
@@ -49,6 +58,9 @@ impl Announcer {
     }
 
     fn announce(&self, stored: &Anomaly) {
+        if let Some(storage) = &self.storage {
+            storage.save_anomaly(stored);
+        }
         self.hub.publish_anomaly(stored);
         let open = self.book.read().open_count();
         self.telemetry.anomalies_open.set(open as i64);

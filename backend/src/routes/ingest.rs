@@ -1,5 +1,7 @@
 //! `POST /api/ingest`: a batch of reports from a real source.
 
+use std::time::{Duration, Instant};
+
 use actix_web::{HttpRequest, web};
 use chrono::Utc;
 use protocol::limits::MAX_INGEST_BATCH;
@@ -13,7 +15,11 @@ use crate::routes::body;
 use crate::state::AppState;
 use crate::telemetry::Source;
 
-/// Accept a batch whole, or refuse it whole naming the first bad field.
+/// The longest an ingest request waits for its frame's commit.
+const DURABLE_WITHIN: Duration = Duration::from_secs(10);
+
+/// Accept a batch whole, or refuse it whole naming the first bad field. A
+/// 200 means the batch is in the durable store (it survives `kill -9`).
 #[utoipa::path(
     post,
     path = protocol::paths::INGEST,
@@ -26,7 +32,7 @@ use crate::telemetry::Source;
         (status = 403, description = "The token may not ingest, or not for this tenant; or the request came from another web origin", body = protocol::ErrorResponse),
         (status = 413, description = "Body or batch too large", body = protocol::ErrorResponse),
         (status = 415, description = "The body is not `application/json`", body = protocol::ErrorResponse),
-        (status = 503, description = "Shutting down", body = protocol::ErrorResponse),
+        (status = 503, description = "Shutting down, or the durable store cannot take the batch (`storage_unavailable`): nothing was accepted", body = protocol::ErrorResponse),
     )
 )]
 pub async fn ingest(
@@ -48,6 +54,11 @@ pub async fn ingest(
             Some("updates"),
         ));
     }
+    // A failing store takes nothing: better a 503 the sender retries than
+    // a report counted live and never kept.
+    if let Some(storage) = &state.storage {
+        storage.healthy().map_err(ApiError::storage)?;
+    }
     let now = Utc::now();
     for (i, update) in request.updates.iter().enumerate() {
         validate_update(update, now)
@@ -62,7 +73,7 @@ pub async fn ingest(
             ));
         }
     }
-    let accepted = state
+    let receipt = state
         .aggregator
         .send(IngestBatch {
             updates: request.updates,
@@ -70,7 +81,20 @@ pub async fn ingest(
         })
         .await
         .map_err(|_| ApiError::unavailable("the aggregator is not running (shutting down?)"))?;
+    // Group commit: answer once the frame holding this batch is committed,
+    // so a 200 survives a crash of the server.
+    if let Some(storage) = &state.storage {
+        let waited = Instant::now();
+        storage
+            .durable(receipt.frame, DURABLE_WITHIN)
+            .await
+            .map_err(ApiError::storage)?;
+        state
+            .telemetry
+            .ingest_durable_seconds
+            .observe(waited.elapsed().as_secs_f64());
+    }
     Ok(web::Json(IngestResponse {
-        accepted: accepted as u32,
+        accepted: receipt.accepted as u32,
     }))
 }

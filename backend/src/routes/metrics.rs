@@ -94,7 +94,7 @@ pub async fn feed(
         (None, Some(text)) => {
             let since = params::timestamp("since", text)?;
             validate_not_future("since", since, now)?;
-            validate_retained("since", since, now)?;
+            validate_retained("since", since, now, state.retention())?;
             rollups.log.cursor_at(since.timestamp_millis()).map_err(|_| {
                 let oldest = rollups
                     .log

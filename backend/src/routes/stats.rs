@@ -17,10 +17,13 @@ use crate::state::AppState;
 #[derive(Debug, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct StatsParams {
-    /// A window ending now (default 5m).
-    #[param(value_type = Option<String>, pattern = "^(5m|15m|1h|24h)$")]
+    /// A window ending now (default 5m); `mtd` is month to date in `tz`.
+    #[param(value_type = Option<String>, pattern = "^(5m|15m|1h|24h|7d|30d|mtd)$")]
     window: Option<String>,
-    /// Instead of window: start of the range (RFC 3339 or epoch ms), within the last 24 h.
+    /// IANA time zone for `mtd` (default UTC).
+    #[param(value_type = Option<String>, example = "Europe/Paris")]
+    tz: Option<String>,
+    /// Instead of window: start of the range (RFC 3339 or epoch ms), within the retention.
     #[param(value_type = Option<String>, format = DateTime)]
     from: Option<String>,
     /// Instead of window: end of the range (default now); `from` is required with it.
@@ -50,13 +53,18 @@ pub async fn stats(
     query: web::Query<StatsParams>,
 ) -> Result<web::Json<StatsResponse>, ApiError> {
     let now = Utc::now();
-    let (from, to) = params::range(
-        query.from.as_deref(),
-        query.to.as_deref(),
-        query.window.as_deref(),
+    let range = params::range(
+        params::RangeParams {
+            from: query.from.as_deref(),
+            to: query.to.as_deref(),
+            window: query.window.as_deref(),
+            tz: query.tz.as_deref(),
+        },
         Some(TimeWindow::FiveMinutes),
         now,
+        state.retention(),
     )?;
+    let (from, to) = (range.from, range.to);
     let customers = parse_count("customers", query.customers.as_deref(), 10, 1_000)?;
     let caller = &auth.caller;
     let open_anomalies = state

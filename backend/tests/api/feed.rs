@@ -102,7 +102,7 @@ async fn bad_feed_parameters_are_400_naming_the_field() {
     let app = spawn(&[]).await;
     let head = app.head();
     let future = (Utc::now() + Duration::hours(1)).timestamp_millis();
-    let old = (Utc::now() - Duration::hours(30)).timestamp_millis();
+    let old = (Utc::now() - Duration::days(401)).timestamp_millis();
     for (query, field) in [
         ("since=yesterday".to_string(), "since"),
         (format!("since={future}"), "since"),

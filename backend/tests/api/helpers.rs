@@ -30,6 +30,10 @@ pub async fn spawn(extra: &[&str]) -> TestApp {
 /// unless they say `--no-simulator`).
 pub async fn spawn_with(extra: &[&str]) -> TestApp {
     let mut args = vec!["backend", "--port", "0", "--workers", "2"];
+    // Memory only unless the test gives the server a data directory.
+    if !extra.contains(&"--data-dir") {
+        args.push("--ephemeral");
+    }
     if !extra.contains(&"--web-dir") {
         args.extend_from_slice(&["--web-dir", "/nonexistent-web-dir"]);
     }

@@ -141,7 +141,7 @@ async fn bad_ranges_are_400_naming_the_field() {
             ),
             "to",
         ),
-        (format!("from={}", ms(-Duration::hours(30))), "from"),
+        (format!("from={}", ms(-Duration::days(401))), "from"),
         ("window=2h".to_string(), "window"),
         (
             format!("window=1h&from={}", ms(-Duration::hours(1))),

@@ -329,6 +329,7 @@ pub(crate) mod tests {
                         },
                     }],
                     other_customers: None,
+                    missing: false,
                 })
                 .collect(),
         }

@@ -61,11 +61,12 @@ pub fn validate_custom(
     if from_t >= to_t {
         return Err("The start must be before the end.".into());
     }
-    match validate_range(from_t, to_t, now) {
+    match validate_range(from_t, to_t, now, protocol::limits::RETENTION) {
         Ok((from, to)) => Ok(Range::Custom { from, to }),
-        Err(e) if e.message.contains("older") => {
-            Err("The start is older than the 24 hours of history the server keeps.".into())
-        }
+        Err(e) if e.message.contains("older") => Err(format!(
+            "The start is older than the {} days of history the server keeps.",
+            protocol::limits::RETENTION.as_secs() / 86_400
+        )),
         Err(e) if e.message.contains("future") => Err("The range cannot end in the future.".into()),
         Err(e) => Err(format!("The {} {}.", e.field, e.message)),
     }
@@ -138,10 +139,11 @@ mod tests {
             validate_custom("2026-11-23T11:00", "2026-11-23T10:00", now, utc),
             Err("The start must be before the end.".into())
         );
+        assert!(validate_custom("2026-11-21T10:00", "2026-11-23T10:00", now, utc).is_ok());
         assert!(
-            validate_custom("2026-11-21T10:00", "2026-11-23T10:00", now, utc)
+            validate_custom("2025-10-01T10:00", "2026-11-23T10:00", now, utc)
                 .unwrap_err()
-                .contains("24 hours")
+                .contains("400 days")
         );
         assert!(
             validate_custom("2026-11-23T13:00", "2026-11-23T14:00", now, utc)

@@ -92,10 +92,16 @@ impl Backend {
             dist.join("index.html").exists(),
             "web/dist is not built: run `bash web/build.sh` before the browser tests"
         );
-        let child = Command::new(binary)
+        let mut command = Command::new(binary);
+        command
             .args(["--bind", "127.0.0.1", "--port", &port.to_string()])
             .arg("--web-dir")
-            .arg(&dist)
+            .arg(&dist);
+        // Memory only unless the test gives the server a data directory.
+        if !args.contains(&"--data-dir") {
+            command.arg("--ephemeral");
+        }
+        let child = command
             .args(args)
             .stdin(Stdio::null())
             .stdout(Stdio::null())
