@@ -9,6 +9,7 @@ use std::time::Duration;
 use clap::{Args, Parser};
 
 use crate::auth::Secret;
+use crate::storage::Retention;
 
 /// Real-time AI FinOps dashboard server.
 #[derive(Debug, Clone, Parser)]
@@ -75,6 +76,17 @@ impl StorageConfig {
     /// The database directory, or `None` when nothing is kept on disk.
     pub fn dir(&self) -> Option<&std::path::Path> {
         (!self.ephemeral && !self.data_dir.as_os_str().is_empty()).then_some(&self.data_dir)
+    }
+
+    /// How long the store keeps each tier (seconds: 20 minutes, enough for
+    /// the 15-minute views after a restart).
+    pub fn tiers(&self) -> Retention {
+        let days = |d: u32| Duration::from_secs(u64::from(d) * 86_400);
+        Retention {
+            seconds: Duration::from_secs(20 * 60),
+            minutes: days(self.retain_minutes_days),
+            hours: days(self.retain_hours_days),
+        }
     }
 
     /// How far back history can be asked for.

@@ -5,6 +5,7 @@
 
 pub mod actors;
 pub mod aggregation;
+pub mod announcer;
 pub mod anomaly;
 pub mod auth;
 pub mod config;

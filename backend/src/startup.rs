@@ -23,12 +23,13 @@ use crate::anomaly::{AnomalyBook, Detector, DetectorConfig};
 use crate::auth::TokenTable;
 use crate::config::Config;
 use crate::error;
-use crate::feed::{Announcer, Hub};
+use crate::announcer::Announcer;
+use crate::feed::Hub;
 use crate::middleware::{json_errors, observe, origin_guard};
 use crate::routes;
 use crate::simulation::{SimConfig, build_tenants};
 use crate::state::AppState;
-use crate::storage::{Retention, SqliteStorage, Storage, StorageHandle, Writer, restore};
+use crate::storage::{SqliteStorage, Storage, StorageHandle, Writer, restore};
 use crate::telemetry::Telemetry;
 
 /// Frames the hub keeps for a slow session before it lags (~64 s).
@@ -268,9 +269,11 @@ fn open_storage(
         tracing::info!("ephemeral: nothing is kept on disk; a restart starts empty");
         return Ok(None);
     };
+    let retention = config.storage.tiers();
     let max_bytes = config.storage.storage_max_mb.map(|mb| mb * 1024 * 1024);
-    let storage: Arc<dyn Storage> =
-        Arc::new(SqliteStorage::open(dir, max_bytes).map_err(std::io::Error::other)?);
+    let storage: Arc<dyn Storage> = Arc::new(
+        SqliteStorage::open(dir, max_bytes, retention).map_err(std::io::Error::other)?,
+    );
     let loading = Instant::now();
     let restored = restore(storage.as_ref(), pipeline, rollups, book, started_ms)
         .map_err(std::io::Error::other)?;
@@ -286,12 +289,6 @@ fn open_storage(
         ms = loading.elapsed().as_millis() as u64,
         "storage opened and history restored"
     );
-    let days = |d: u32| Duration::from_secs(u64::from(d) * 86_400);
-    let retention = Retention {
-        seconds: Duration::from_secs(20 * 60),
-        minutes: days(config.storage.retain_minutes_days),
-        hours: days(config.storage.retain_hours_days),
-    };
     Writer::spawn(storage, run.to_string(), retention, telemetry.clone()).map(Some)
 }
 

@@ -15,7 +15,8 @@ use crate::aggregation::plan::StoredSpans;
 use crate::anomaly::AnomalyBook;
 use crate::auth::TokenTable;
 use crate::config::Config;
-use crate::feed::{Announcer, Hub};
+use crate::announcer::Announcer;
+use crate::feed::Hub;
 use crate::storage::StorageHandle;
 use crate::telemetry::Telemetry;
 

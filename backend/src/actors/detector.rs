@@ -9,7 +9,7 @@ use chrono::{DateTime, Utc};
 
 use super::aggregator::FrameSealed;
 use crate::anomaly::Detector;
-use crate::feed::Announcer;
+use crate::announcer::Announcer;
 
 const EVALUATE_EVERY: Duration = Duration::from_secs(5);
 

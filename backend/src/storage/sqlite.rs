@@ -99,6 +99,8 @@ struct Keys {
 
 pub struct SqliteStorage {
     path: PathBuf,
+    /// Rows older than their tier keeps (late or back-filled reports) are not written.
+    retention: Retention,
     writer: Mutex<Connection>,
     reader: Mutex<Connection>,
     keys: RwLock<Keys>,
@@ -144,7 +146,11 @@ impl SqliteStorage {
     /// Opens (creating if needed) the database in `dir`. A directory that
     /// cannot be created or written, or a corrupt file, is an error naming
     /// the path. `max_bytes` caps the file's size.
-    pub fn open(dir: &Path, max_bytes: Option<u64>) -> Result<Self, StorageError> {
+    pub fn open(
+        dir: &Path,
+        max_bytes: Option<u64>,
+        retention: Retention,
+    ) -> Result<Self, StorageError> {
         std::fs::create_dir_all(dir).map_err(|e| {
             StorageError(format!(
                 "storage unavailable: cannot create the data directory {}: {e}",
@@ -183,6 +189,7 @@ impl SqliteStorage {
             .map_err(|e| error(&at, e))?;
         Ok(SqliteStorage {
             path,
+            retention,
             writer: Mutex::new(writer),
             reader: Mutex::new(reader),
             keys: RwLock::new(Keys::default()),
@@ -334,6 +341,10 @@ impl Storage for SqliteStorage {
                 };
                 let u = &entry.usage;
                 for tier in Tier::ALL {
+                    let kept_ms = self.retention.of(tier).as_millis() as i64;
+                    if entry.ts_ms < frame.sealed_at_ms - kept_ms {
+                        continue;
+                    }
                     upsert
                         .execute(params![
                             tier.code(),

@@ -8,7 +8,7 @@ use std::sync::Arc;
 use parking_lot::RwLock;
 use protocol::{Anomaly, Timestamp};
 
-use super::hub::Hub;
+use crate::feed::Hub;
 use crate::anomaly::{AnomalyBook, Decision};
 use crate::storage::StorageHandle;
 use crate::telemetry::Telemetry;
