@@ -8,8 +8,8 @@ use std::sync::Arc;
 use parking_lot::RwLock;
 use protocol::{Anomaly, Timestamp};
 
-use crate::feed::Hub;
 use crate::anomaly::{AnomalyBook, Decision};
+use crate::feed::Hub;
 use crate::storage::StorageHandle;
 use crate::telemetry::Telemetry;
 

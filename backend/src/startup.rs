@@ -19,11 +19,11 @@ use crate::actors::aggregator::Aggregator;
 use crate::actors::detector::AnomalyDetector;
 use crate::actors::generator::TenantGenerator;
 use crate::aggregation::{Pipeline, RollupConfig, Rollups};
+use crate::announcer::Announcer;
 use crate::anomaly::{AnomalyBook, Detector, DetectorConfig};
 use crate::auth::TokenTable;
 use crate::config::Config;
 use crate::error;
-use crate::announcer::Announcer;
 use crate::feed::Hub;
 use crate::middleware::{json_errors, observe, origin_guard};
 use crate::routes;
@@ -271,9 +271,8 @@ fn open_storage(
     };
     let retention = config.storage.tiers();
     let max_bytes = config.storage.storage_max_mb.map(|mb| mb * 1024 * 1024);
-    let storage: Arc<dyn Storage> = Arc::new(
-        SqliteStorage::open(dir, max_bytes, retention).map_err(std::io::Error::other)?,
-    );
+    let storage: Arc<dyn Storage> =
+        Arc::new(SqliteStorage::open(dir, max_bytes, retention).map_err(std::io::Error::other)?);
     let loading = Instant::now();
     let restored = restore(storage.as_ref(), pipeline, rollups, book, started_ms)
         .map_err(std::io::Error::other)?;

@@ -88,6 +88,7 @@ fn points(n: usize) -> Vec<TokenPoint> {
             },
             partial: i + 1 == n,
             future: false,
+            missing: false,
         })
         .collect()
 }
@@ -535,6 +536,26 @@ fn rows_hold_still_under_the_pointer_and_resort_when_it_leaves() {
         order(&dioxus::ssr::render(&dom)),
         ["acme-1", "acme-2", "acme-3"]
     );
+}
+
+#[test]
+fn buckets_no_server_recorded_are_gaps_not_zero_bars() {
+    let mut pts = points(60);
+    for p in &mut pts[..20] {
+        p.missing = true;
+        p.metrics = Metrics::default();
+    }
+    let view = TokenView {
+        from: pts[0].start,
+        to: pts[59].start + TimeDelta::seconds(5),
+        resolution: Duration::from_secs(5),
+        points: pts,
+    };
+    let html =
+        dioxus::ssr::render_element(rsx! { TokenBars { view, markers: vec![], offset: utc() } });
+    assert_eq!(html.matches(r#"class="bar missing""#).count(), 20, "{html}");
+    assert!(html.contains("gap-hatch"));
+    assert!(html.contains("no data"), "the legend names the gap");
 }
 
 #[test]

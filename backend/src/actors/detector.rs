@@ -8,8 +8,8 @@ use actix::prelude::*;
 use chrono::{DateTime, Utc};
 
 use super::aggregator::FrameSealed;
-use crate::anomaly::Detector;
 use crate::announcer::Announcer;
+use crate::anomaly::Detector;
 
 const EVALUATE_EVERY: Duration = Duration::from_secs(5);
 

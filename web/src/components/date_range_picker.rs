@@ -1,5 +1,6 @@
 //! Custom range for historical mode, validated before it is applied:
-//! start before end, within the 24 hours the server keeps, not in the future.
+//! start before end, within the history the server keeps (400 days by
+//! default), not in the future.
 
 use chrono::TimeDelta;
 use dioxus::prelude::*;
@@ -29,7 +30,8 @@ pub fn DateRangePicker() -> Element {
     let mut to = use_signal(|| initial.1.clone());
     let mut error = use_signal(|| None::<String>);
     let now = clock::server_now();
-    let min = datetime_local(now - TimeDelta::hours(24), offset);
+    let kept = TimeDelta::seconds(protocol::limits::RETENTION.as_secs() as i64);
+    let min = datetime_local(now - kept, offset);
     let max = datetime_local(now, offset);
     rsx! {
         form {

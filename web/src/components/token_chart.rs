@@ -23,10 +23,10 @@ use crate::hooks::{current, use_panel_view};
 // `TokenBars` takes markers as a prop, so their type is offered beside it.
 pub use crate::logic::anomaly_markers::Marker;
 use crate::logic::anomaly_markers::markers;
-use crate::logic::chart::{data_trend, ticks_need_seconds, time_ticks, value_ticks};
+use crate::logic::chart::{data_trend_with_gaps, ticks_need_seconds, time_ticks, value_ticks};
 use crate::logic::csv::{file_name, series_csv};
 use crate::logic::format::{
-    axis_number, clock, compact, duration_secs, group_thousands, latency_ms, usd,
+    axis_number, clock, compact, day_month, duration_secs, group_thousands, latency_ms, usd,
 };
 use crate::logic::settings::{Mode, Range};
 use crate::logic::views::{self, TokenView};
@@ -93,20 +93,21 @@ pub fn TokenBars(view: TokenView, markers: Vec<Marker>, offset: FixedOffset) -> 
     let gap = (slot * 0.18).min(3.0);
     // Complete buckets come first (the partial and future ones are at the
     // end), so an index into `complete` is also an index into the points.
-    let complete: Vec<f64> = view
+    let complete: Vec<Option<f64>> = view
         .points
         .iter()
         .filter(|p| !p.partial && !p.future)
-        .map(|p| p.metrics.total_tokens as f64)
+        .map(|p| (!p.missing).then_some(p.metrics.total_tokens as f64))
         .collect();
     // Over the buckets that have data (see `data_trend`): the empty start of
     // a fresh server is not drawn as a ramp.
-    let trend_line = data_trend(&complete).map(|t| {
+    let trend_line = data_trend_with_gaps(&complete).map(|t| {
         let y = |v: f64| H - (v / top).clamp(0.0, 1.0) * H;
         let x = |i: usize| slot * i as f64 + slot / 2.0;
         (x(t.first), y(t.start), x(t.last), y(t.end))
     });
     let x_ticks = time_ticks(view.from, view.to, 7, offset);
+    let any_missing = view.points.iter().any(|p| p.missing);
     let seconds = ticks_need_seconds(&x_ticks);
     let tooltip = hovered().and_then(|i| view.points.get(i).map(|p| (i, *p)));
     let last_index = n - 1;
@@ -148,6 +149,16 @@ pub fn TokenBars(view: TokenView, markers: Vec<Marker>, offset: FixedOffset) -> 
                             rect { class: "hatch-bg", width: "6", height: "6" }
                             line { class: "hatch-line", x1: "0", y1: "0", x2: "0", y2: "6" }
                         }
+                        if any_missing {
+                            pattern {
+                                id: "gap-hatch",
+                                width: "8",
+                                height: "8",
+                                pattern_units: "userSpaceOnUse",
+                                pattern_transform: "rotate(-45)",
+                                line { class: "gap-line", x1: "0", y1: "0", x2: "0", y2: "8" }
+                            }
+                        }
                     }
                     for t in y_ticks.iter().copied() {
                         line { class: "gridline", x1: "0", x2: "{W}", y1: "{H - t / top * H:.2}", y2: "{H - t / top * H:.2}" }
@@ -155,7 +166,9 @@ pub fn TokenBars(view: TokenView, markers: Vec<Marker>, offset: FixedOffset) -> 
                     for (i, p) in view.points.iter().enumerate() {
                         {
                             let h = (p.metrics.total_tokens as f64 / top).clamp(0.0, 1.0) * H;
-                            let class = if p.future { "bar future" } else if p.partial { "bar partial" } else { "bar" };
+                            let class = if p.missing { "bar missing" } else if p.future { "bar future" } else if p.partial { "bar partial" } else { "bar" };
+                            // A bucket no server recorded is a gap across the plot, not a zero.
+                            let h = if p.missing { H } else { h };
                             let class = if hovered() == Some(i) { format!("{class} hovered") } else { class.to_string() };
                             rsx! {
                                 rect {
@@ -199,12 +212,16 @@ pub fn TokenBars(view: TokenView, markers: Vec<Marker>, offset: FixedOffset) -> 
                         style: if (i as f64) < n as f64 / 2.0 { format!("left: {:.2}%", (i as f64 + 1.0) / n as f64 * 100.0) } else { format!("right: {:.2}%", (n - i) as f64 / n as f64 * 100.0) },
                         strong { "{clock(p.start, offset, true)}" }
                         if p.partial { span { class: "tag", " in progress" } }
+                        if p.missing {
+                            p { class: "tooltip-note", "No data: the server was not recording." }
+                        } else {
                         dl {
                             dt { "Tokens" } dd { "{group_thousands(p.metrics.total_tokens)}" }
                             dt { "In / out" } dd { "{compact(p.metrics.input_tokens as f64)} / {compact(p.metrics.output_tokens as f64)}" }
                             dt { "Calls" } dd { "{group_thousands(p.metrics.total_calls)}" }
                             dt { "Cost" } dd { "{usd(p.metrics.total_cost)}" }
                             dt { "Avg latency" } dd { "{latency_ms(p.metrics.avg_latency_ms)}" }
+                        }
                         }
                     }
                 }
@@ -214,13 +231,16 @@ pub fn TokenBars(view: TokenView, markers: Vec<Marker>, offset: FixedOffset) -> 
                     span {
                         class: if t.minor { "minor" } else { "" },
                         style: "left: {t.x * 100.0:.2}%",
-                        "{clock(t.at, offset, seconds)}"
+                        if t.dated { "{day_month(t.at, offset)}" } else { "{clock(t.at, offset, seconds)}" }
                     }
                 }
             }
             p { class: "chart-legend", "aria-hidden": "true",
                 span { class: "key key-bar" } "tokens "
                 span { class: "key key-partial" } "bucket in progress "
+                if any_missing {
+                    span { class: "key key-missing" } "no data "
+                }
                 span { class: "key key-trend" } "trend "
                 span { class: "key key-marker" } "anomaly"
             }

@@ -40,6 +40,8 @@ pub struct TokenPoint {
     pub partial: bool,
     /// Beyond the playhead: not yet replayed, drawn empty.
     pub future: bool,
+    /// No server was recording: unknown, drawn as a gap, never as zero.
+    pub missing: bool,
 }
 
 /// Sum of the buckets' totals.
@@ -154,11 +156,13 @@ pub fn token_points(
         .map(|i| {
             let start = last - step_delta * (count - 1 - i) as i32;
             let future = playhead_bucket.is_some_and(|p| start > p);
+            let bucket = series.bucket(start);
             let metrics = if future {
                 Metrics::default()
             } else {
-                series.bucket(start).map(|b| b.totals).unwrap_or_default()
+                bucket.map(|b| b.totals).unwrap_or_default()
             };
+            let missing = !future && bucket.is_some_and(|b| b.missing);
             let partial = match playhead_bucket {
                 Some(p) => start == p,
                 None => i + 1 == count,
@@ -168,6 +172,7 @@ pub fn token_points(
                 metrics,
                 partial,
                 future,
+                missing,
             }
         })
         .collect()

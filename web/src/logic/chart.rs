@@ -21,8 +21,26 @@ pub fn value_ticks(max: f64, count: usize) -> (f64, Vec<f64>) {
 }
 
 /// Candidate spacings for time labels.
-const TIME_STEPS_SECS: [u64; 16] = [
-    5, 10, 15, 30, 60, 120, 300, 600, 900, 1800, 3600, 7200, 10800, 21600, 43200, 86400,
+const TIME_STEPS_SECS: [u64; 19] = [
+    5,
+    10,
+    15,
+    30,
+    60,
+    120,
+    300,
+    600,
+    900,
+    1800,
+    3600,
+    7200,
+    10800,
+    21600,
+    43200,
+    86400,
+    2 * 86400,
+    7 * 86400,
+    30 * 86400,
 ];
 
 /// A label on the time axis.
@@ -33,6 +51,8 @@ pub struct TimeTick {
     pub x: f64,
     /// Every other label is minor: hidden where the chart is narrow.
     pub minor: bool,
+    /// Labels are a day or more apart: show the date, not the time.
+    pub dated: bool,
 }
 
 /// Labels for `[from, to)`: the smallest spacing giving at most `max_labels`,
@@ -52,7 +72,7 @@ pub fn time_ticks(
         .iter()
         .copied()
         .find(|s| span / (*s as i64 * 1000) < max_labels)
-        .unwrap_or(86_400);
+        .unwrap_or(30 * 86_400);
     let step = Duration::from_secs(step_secs);
     // Align in local time so an hourly label reads 09:00, not 09:30, in India.
     let shift = TimeDelta::seconds(i64::from(offset.local_minus_utc()));
@@ -69,6 +89,7 @@ pub fn time_ticks(
             at,
             x,
             minor: index_from_start % 2 != 0,
+            dated: step_secs >= 86_400,
         });
         at += TimeDelta::seconds(step_secs as i64);
         i += 1;
@@ -105,29 +126,42 @@ pub struct TrendLine {
 /// happened. Empty buckets after the first data are real quiet periods and
 /// count as zeros. Fewer than two buckets from the first with data give no line.
 pub fn data_trend(values: &[f64]) -> Option<TrendLine> {
-    let first = values.iter().position(|v| *v > 0.0)?;
-    let fitted = &values[first..];
-    let n = fitted.len();
+    let values: Vec<Option<f64>> = values.iter().copied().map(Some).collect();
+    data_trend_with_gaps(&values)
+}
+
+/// The same, where `None` is a bucket with no data at all (no server was
+/// recording): it is left out of the fit but keeps its place on the axis.
+pub fn data_trend_with_gaps(values: &[Option<f64>]) -> Option<TrendLine> {
+    let first = values.iter().position(|v| v.is_some_and(|v| v > 0.0))?;
+    let points: Vec<(f64, f64)> = values
+        .iter()
+        .enumerate()
+        .skip(first)
+        .filter_map(|(i, v)| v.map(|y| (i as f64, y)))
+        .collect();
+    let n = points.len();
     if n < 2 {
         return None;
     }
     let nf = n as f64;
-    let mean_x = (nf - 1.0) / 2.0;
-    let mean_y = fitted.iter().sum::<f64>() / nf;
+    let mean_x = points.iter().map(|p| p.0).sum::<f64>() / nf;
+    let mean_y = points.iter().map(|p| p.1).sum::<f64>() / nf;
     let mut num = 0.0;
     let mut den = 0.0;
-    for (i, y) in fitted.iter().enumerate() {
-        let dx = i as f64 - mean_x;
+    for (x, y) in &points {
+        let dx = x - mean_x;
         num += dx * (y - mean_y);
         den += dx * dx;
     }
     let slope = num / den;
-    let start = mean_y - slope * mean_x;
+    let at = |x: f64| mean_y + slope * (x - mean_x);
+    let last = values.len() - 1;
     Some(TrendLine {
         first,
-        last: values.len() - 1,
-        start,
-        end: start + slope * (nf - 1.0),
+        last,
+        start: at(first as f64),
+        end: at(last as f64),
     })
 }
 
@@ -275,6 +309,11 @@ mod tests {
         assert_eq!(data_trend(&[]), None);
         let up = data_trend(&[1.0, 10.0, 0.0, 10.0]).unwrap();
         assert!(up.start < up.end);
+        // A gap keeps its place but is not fitted as a zero.
+        let gapped = data_trend_with_gaps(&[Some(1.0), None, None, Some(4.0)]).unwrap();
+        assert_eq!(gapped, line(0, 3, 1.0, 4.0));
+        let as_zeros = data_trend(&[1.0, 0.0, 0.0, 4.0]).unwrap();
+        assert!(as_zeros.end < 4.0, "zeros would drag the line down");
     }
 
     #[test]

@@ -58,7 +58,9 @@ pub fn customers_csv(rows: &[CustomerRow]) -> String {
     out
 }
 
-/// The time series of the current window, one line per bucket; the partial bucket is flagged.
+/// The time series of the current window, one line per bucket; the partial
+/// bucket is flagged, and a bucket no server recorded has empty figures
+/// (unknown, not zero).
 pub fn series_csv(points: &[TokenPoint], resolution_seconds: u64) -> String {
     let mut out = line(
         &[
@@ -76,17 +78,22 @@ pub fn series_csv(points: &[TokenPoint], resolution_seconds: u64) -> String {
     );
     for p in points.iter().filter(|p| !p.future) {
         let m = &p.metrics;
-        out.push_str(&line(&[
-            format_timestamp(p.start),
-            resolution_seconds.to_string(),
-            m.total_calls.to_string(),
-            m.total_tokens.to_string(),
-            m.input_tokens.to_string(),
-            m.output_tokens.to_string(),
-            format!("{:.6}", m.total_cost),
-            format!("{:.1}", m.avg_latency_ms),
-            p.partial.to_string(),
-        ]));
+        let figures = if p.missing {
+            vec![String::new(); 6]
+        } else {
+            vec![
+                m.total_calls.to_string(),
+                m.total_tokens.to_string(),
+                m.input_tokens.to_string(),
+                m.output_tokens.to_string(),
+                format!("{:.6}", m.total_cost),
+                format!("{:.1}", m.avg_latency_ms),
+            ]
+        };
+        let mut row = vec![format_timestamp(p.start), resolution_seconds.to_string()];
+        row.extend(figures);
+        row.push(p.partial.to_string());
+        out.push_str(&line(&row));
     }
     out
 }
@@ -149,6 +156,7 @@ mod tests {
     fn series_skips_future_buckets_and_flags_the_partial_one() {
         let start = "2026-11-23T10:00:00Z".parse().unwrap();
         let p = |partial, future| TokenPoint {
+            missing: false,
             start,
             metrics: Metrics::default(),
             partial,
@@ -162,6 +170,15 @@ mod tests {
             "2026-11-23T10:00:00.000Z,5,0,0,0,0,0.000000,0.0,false"
         );
         assert!(lines[2].ends_with(",true"));
+        let gap = TokenPoint {
+            missing: true,
+            ..p(false, false)
+        };
+        let csv = series_csv(&[gap], 5);
+        assert!(
+            csv.contains("2026-11-23T10:00:00.000Z,5,,,,,,,false"),
+            "{csv}"
+        );
         assert_eq!(
             file_name("series", "1h", start),
             "finops-series-1h-20261123T1000Z.csv"

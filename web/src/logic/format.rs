@@ -145,6 +145,15 @@ pub fn clock(t: Timestamp, offset: FixedOffset, seconds: bool) -> String {
     }
 }
 
+/// Day and month for a date axis: `23 Nov`.
+pub fn day_month(t: Timestamp, offset: FixedOffset) -> String {
+    const MONTHS: [&str; 12] = [
+        "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
+    ];
+    let local = t.with_timezone(&offset);
+    format!("{} {}", local.day(), MONTHS[local.month0() as usize])
+}
+
 /// Date and 24-hour time in the viewer's offset: `2026-11-23 09:05`.
 pub fn date_time(t: Timestamp, offset: FixedOffset) -> String {
     date_and_minutes(t, offset, ' ')
@@ -254,6 +263,8 @@ mod tests {
         assert_eq!(clock(t, utc, false), "21:05");
         assert_eq!(clock(t, cet, true), "22:05:30");
         assert_eq!(date_time(t, cet), "2026-11-23 22:05");
+        assert_eq!(day_month(t, utc), "23 Nov");
+        assert_eq!(day_month(ts("2026-12-31T23:30:00Z"), cet), "1 Jan");
         assert_eq!(datetime_local(t, utc), "2026-11-23T21:05");
     }
 

@@ -31,6 +31,8 @@ pub struct Bucket {
     pub customers: HashMap<CustomerKey, Metrics>,
     /// Customers the snapshot (or the per-bucket bound) left out, summed.
     pub other_customers: Metrics,
+    /// No server was recording during this bucket: unknown, not zero.
+    pub missing: bool,
 }
 
 impl Bucket {
@@ -41,6 +43,7 @@ impl Bucket {
             by_model: BTreeMap::new(),
             customers: HashMap::new(),
             other_customers: Metrics::default(),
+            missing: false,
         }
     }
 
@@ -59,10 +62,13 @@ impl Bucket {
                 .map(|c| ((c.tenant_id, c.customer_id), c.metrics))
                 .collect(),
             other_customers: b.other_customers.unwrap_or_default(),
+            missing: b.missing,
         }
     }
 
     fn add(&mut self, u: &MetricUpdate) {
+        // Data arrived for it: someone was recording after all.
+        self.missing = false;
         self.totals.merge(&u.metrics);
         self.by_model
             .entry(u.model.clone())
