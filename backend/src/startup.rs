@@ -41,7 +41,7 @@ pub struct Application {
     port: u16,
     server: Server,
     state: AppState,
-    _aggregator_thread: Arbiter,
+    aggregator_thread: Arbiter,
 }
 
 impl Application {
@@ -151,7 +151,7 @@ impl Application {
             port,
             server,
             state,
-            _aggregator_thread: aggregator_thread,
+            aggregator_thread: aggregator_thread,
         };
         spawn_signal_handler(app.stopper());
         Ok(app)
@@ -171,11 +171,16 @@ impl Application {
             server: self.server.handle(),
             shutdown: self.state.shutdown.clone(),
             sessions: self.state.sessions.clone(),
+            storage: self.state.storage.clone(),
         }
     }
 
+    /// Serves until stopped; then the aggregator's thread stops too, so no
+    /// frame is sealed (or committed) after the server is gone.
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
-        self.server.await
+        let served = self.server.await;
+        self.aggregator_thread.stop();
+        served
     }
 }
 
@@ -184,12 +189,14 @@ const SESSIONS_GRACE: Duration = Duration::from_secs(5);
 
 /// The one way the server stops (signal or caller): sessions are told to
 /// close ("going away"), the listener stops and in-flight requests drain,
-/// then it waits for the session tasks to end.
+/// it waits for the session tasks to end, then for the store's writer to
+/// finish what it was given.
 #[derive(Clone)]
 pub struct Stopper {
     server: ServerHandle,
     shutdown: CancellationToken,
     sessions: TaskTracker,
+    storage: Option<StorageHandle>,
 }
 
 impl Stopper {

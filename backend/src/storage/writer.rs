@@ -27,6 +27,8 @@ const FAILURES_KEPT: usize = 1_024;
 enum Command {
     Frame(Box<FrameCommit>),
     Anomaly(Box<Anomaly>),
+    /// Answered once everything sent before it is written.
+    Flush(tokio::sync::oneshot::Sender<()>),
 }
 
 /// Time between prunes (each bounded to `PRUNE_ROWS`).
@@ -77,6 +79,18 @@ impl StorageHandle {
             Err(TrySendError::Disconnected(_)) => {
                 tracing::error!(id = %anomaly.id, "the storage writer has stopped; anomaly not stored");
             }
+        }
+    }
+
+    /// Waits until everything handed to the writer so far is written
+    /// (shutdown, tests). Blocks on a full queue like any other command.
+    pub async fn flush(&self) {
+        let (done, wait) = tokio::sync::oneshot::channel();
+        let tx = self.tx.clone();
+        // The queue may be full: send from a thread that may block.
+        let sent = tokio::task::spawn_blocking(move || tx.send(Command::Flush(done))).await;
+        if matches!(sent, Ok(Ok(()))) {
+            let _ = wait.await;
         }
     }
 
@@ -162,6 +176,9 @@ fn run_writer(
                     telemetry.storage_errors.inc();
                     tracing::error!(id = %anomaly.id, %e, "anomaly not stored");
                 }
+            }
+            Command::Flush(done) => {
+                let _ = done.send(());
             }
         }
         // Between commits, with bounded work, so a prune never holds a frame up for long.

@@ -10,5 +10,6 @@ mod hostile;
 mod ingest;
 mod operations;
 mod stats;
+mod storage;
 mod websocket;
 mod ws_access;
