@@ -151,7 +151,7 @@ impl Application {
             port,
             server,
             state,
-            aggregator_thread: aggregator_thread,
+            aggregator_thread,
         };
         spawn_signal_handler(app.stopper());
         Ok(app)

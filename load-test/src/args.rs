@@ -93,6 +93,11 @@ pub struct Args {
     #[arg(long)]
     pub expect_no_loss: bool,
 
+    /// Write the ingest ledger here: per series, the sums of the batches the
+    /// server acknowledged and of those left in doubt (for crash tests).
+    #[arg(long)]
+    pub ledger: Option<PathBuf>,
+
     /// Write the summary as JSON here too.
     #[arg(long)]
     pub json: Option<PathBuf>,

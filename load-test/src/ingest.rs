@@ -12,6 +12,7 @@ use protocol::IngestRequest;
 use tokio::sync::{Mutex, Semaphore};
 use tokio::time::{Instant, MissedTickBehavior};
 
+use crate::ledger::Ledger;
 use crate::reports;
 use crate::stats::{Counters, latency_histogram, record};
 
@@ -35,11 +36,13 @@ pub fn schedule(rate: u64, batch: u64, duration: Duration) -> (Duration, u64) {
 }
 
 /// Runs the schedule to the end; returns the request latency histogram.
+/// Every batch's outcome goes into `ledger`.
 pub async fn run(
     client: reqwest::Client,
     url: String,
     plan: Plan,
     counters: Arc<Counters>,
+    ledger: Arc<std::sync::Mutex<Ledger>>,
 ) -> Histogram<u64> {
     let (period, batches) = schedule(plan.rate, plan.batch, plan.duration);
     let latencies = Arc::new(Mutex::new(latency_histogram()));
@@ -60,11 +63,12 @@ pub async fn run(
             Counters::add(&counters.schedule_misses, n);
             continue;
         };
-        let (client, url, counters, latencies) = (
+        let (client, url, counters, latencies, ledger) = (
             client.clone(),
             url.clone(),
             counters.clone(),
             latencies.clone(),
+            ledger.clone(),
         );
         tasks.push(tokio::spawn(async move {
             let body = IngestRequest {
@@ -74,10 +78,16 @@ pub async fn run(
             let result = client.post(&url).json(&body).send().await;
             let micros = sent.elapsed().as_micros() as i64;
             Counters::add(&counters.ingest_requests, 1);
+            let note = |f: fn(&mut Ledger, &[protocol::MetricUpdate])| {
+                if let Ok(mut ledger) = ledger.lock() {
+                    f(&mut ledger, &body.updates);
+                }
+            };
             match result {
                 Ok(response) if response.status().is_success() => {
                     Counters::add(&counters.accepted, n);
                     record(&mut *latencies.lock().await, micros);
+                    note(Ledger::acked);
                 }
                 Ok(response) => {
                     Counters::add(&counters.ingest_errors, 1);
@@ -90,6 +100,10 @@ pub async fn run(
                 }
                 Err(error) => {
                     Counters::add(&counters.ingest_errors, 1);
+                    // Refused before the request went out: certainly not stored.
+                    if !error.is_connect() {
+                        note(Ledger::in_doubt);
+                    }
                     eprintln!("ingest failed: {error}");
                 }
             }

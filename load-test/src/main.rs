@@ -2,6 +2,7 @@
 
 mod args;
 mod ingest;
+mod ledger;
 mod poll_client;
 mod proc_sampler;
 mod reports;

@@ -10,6 +10,7 @@ use tokio_util::sync::CancellationToken;
 
 use crate::args::Args;
 use crate::ingest::{self, Plan};
+use crate::ledger::Ledger;
 use crate::proc_sampler::Sampler;
 use crate::server::{self, SpawnedServer};
 use crate::stats::{Counters, Percentiles, Received, latency_histogram, received};
@@ -130,11 +131,13 @@ pub async fn run(mut args: Args) -> Result<Summary, String> {
         duration: args.duration(),
         max_in_flight: args.max_in_flight,
     };
+    let ledger = Arc::new(std::sync::Mutex::new(Ledger::default()));
     let ingest_task = tokio::spawn(ingest::run(
         http.clone(),
         format!("{}{}", args.server, protocol::paths::INGEST),
         plan,
         counters.clone(),
+        ledger.clone(),
     ));
     let mut progress = tokio::time::interval(Duration::from_secs(1));
     let mut last = (0u64, 0u64);
@@ -163,6 +166,12 @@ pub async fn run(mut args: Args) -> Result<Summary, String> {
         }
     }
     let request_latency = ingest_task.await.unwrap_or_else(|_| latency_histogram());
+    if let Some(path) = &args.ledger {
+        let lines = ledger.lock().map(|l| l.lines()).unwrap_or_default();
+        let text = serde_json::to_string_pretty(&lines).map_err(|e| e.to_string())?;
+        std::fs::write(path, text)
+            .map_err(|e| format!("could not write the ledger to {}: {e}", path.display()))?;
+    }
     let ingest_seconds = started.elapsed().as_secs_f64();
 
     // Let every client catch up, within the drain time.
