@@ -13,7 +13,7 @@ RUN --mount=type=cache,target=/usr/local/cargo/registry \
     --mount=type=cache,target=/usr/local/cargo/git \
     --mount=type=cache,target=/src/target \
     bash deploy/build-backend.sh \
- && mkdir -p /out \
+ && mkdir -p /out /out/data \
  && cp target/release/backend target/release/load-test /out/ \
  && strip /out/backend /out/load-test
 
@@ -21,9 +21,13 @@ RUN --mount=type=cache,target=/usr/local/cargo/registry \
 # distroless/cc: glibc and libgcc only, no shell; "nonroot" runs as uid 65532.
 FROM gcr.io/distroless/cc-debian12:nonroot AS backend
 COPY --from=build /out/backend /usr/local/bin/backend
+# The database lives here; mount a volume on it to keep it across containers.
+COPY --from=build --chown=65532:65532 /out/data /data
 ENV FINOPS_BIND=0.0.0.0 \
     FINOPS_PORT=8080 \
-    FINOPS_WEB_DIR=/nonexistent
+    FINOPS_WEB_DIR=/nonexistent \
+    FINOPS_DATA_DIR=/data
+VOLUME ["/data"]
 EXPOSE 8080
 USER 65532:65532
 # No curl in a distroless image: the binary asks its own /healthz.

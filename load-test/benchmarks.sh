@@ -4,6 +4,7 @@
 #   bash load-test/benchmarks.sh fanout            # 10,000 WebSocket sessions at 4 Hz
 #   bash load-test/benchmarks.sh reads             # REST read latency while ingesting 100,000/s
 #   bash load-test/benchmarks.sh scaling           # cost vs ingest rate, sessions, tenants, customers
+#   bash load-test/benchmarks.sh durable           # ingest with the store on vs --ephemeral (group commit)
 #   bash load-test/benchmarks.sh all
 # Each run starts its own release server on a free loopback port and stops it.
 set -euo pipefail
@@ -60,7 +61,7 @@ reads() {
   echo "## REST reads while ingesting 100,000 reports/s"
   local port
   port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
-  "$server" --port "$port" --no-simulator >/dev/null 2>&1 &
+  "$server" --port "$port" --no-simulator --ephemeral >/dev/null 2>&1 &
   local pid=$!
   sleep 1
   "$lt" --server "http://127.0.0.1:$port" --quiet --duration 25 --ingest-rate 100000 --batch 2000 \
@@ -80,6 +81,28 @@ print(f'  {sys.argv[1]:<34} p50 {t[len(t)//2]:6.2f} ms  p95 {t[int(len(t)*0.95)]
   done
   wait "$load" || true
   kill "$pid" 2>/dev/null || true
+}
+
+durable() {
+  echo "## HTTP ingest with the durable store on and off (200,000 reports/s, batches of 1,000)"
+  echo "| store | accepted | request p50 / p95 / p99 | server CPU | server RSS peak |"
+  echo "|---|---|---|---|---|"
+  for mode in on off; do
+    local extra=()
+    [ "$mode" = off ] && extra=(--server-arg --ephemeral)
+    "$lt" --spawn "$server" "${extra[@]}" --quiet --duration 20 --ingest-rate 200000 --batch 1000 \
+      --series 300 --max-in-flight 128 --json "$out/durable.json" >/dev/null
+    python3 - "$mode" "$out/durable.json" <<'PY'
+import json, sys
+s = json.load(open(sys.argv[2]))
+i, u, l = s["ingest"], s["server_usage"], s["ingest"]["request_latency"]
+print(f'| {sys.argv[1]} | {i["accepted_per_sec"]:,.0f}/s | {l["p50_ms"]:.1f} / {l["p95_ms"]:.1f} / {l["p99_ms"]:.1f} ms '
+      f'| {u["cpu_avg_percent"]:.0f}% | {u["rss_peak_mib"]:.0f} MiB |')
+PY
+  done
+  echo
+  echo "## The store at the default shape (cargo bench -p backend --bench storage)"
+  cargo bench -q -p backend --bench storage 2>/dev/null
 }
 
 scaling() {
@@ -123,6 +146,7 @@ case "${1:-all}" in
   fanout) fanout ;;
   reads) reads ;;
   scaling) scaling ;;
-  all) ingest; echo; fanout; echo; reads; echo; scaling ;;
-  *) echo "usage: $0 ingest|fanout|reads|scaling|all" >&2; exit 2 ;;
+  durable) durable ;;
+  all) ingest; echo; fanout; echo; reads; echo; scaling; echo; durable ;;
+  *) echo "usage: $0 ingest|fanout|reads|scaling|durable|all" >&2; exit 2 ;;
 esac

@@ -210,6 +210,10 @@ impl Stopper {
         {
             tracing::warn!(left = self.sessions.len(), "sessions did not close in time");
         }
+        // What was sealed before the stop is written before it returns.
+        if let Some(storage) = &self.storage {
+            storage.flush().await;
+        }
     }
 }
 
