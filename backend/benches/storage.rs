@@ -53,7 +53,9 @@ fn p95(mut times: Vec<Duration>) -> f64 {
 /// One entry per series and minute for the last 35 days, one per hour before.
 fn fill(dir: &std::path::Path, now_ms: i64) -> (u64, Duration) {
     let storage = SqliteStorage::open(dir, None, retention()).expect("store opens");
-    storage.begin_run("bench", now_ms - HOUR_DAYS * DAY).unwrap();
+    storage
+        .begin_run("bench", now_ms - HOUR_DAYS * DAY)
+        .unwrap();
     let names: Vec<(SeriesKey, SeriesName)> = (0..SERIES)
         .map(|i| {
             (
@@ -188,7 +190,12 @@ fn main() {
     let now_ms = Utc::now().timestamp_millis();
     let (entries, took) = fill(dir.path(), now_ms);
     let bytes: u64 = std::fs::read_dir(dir.path())
-        .map(|d| d.flatten().filter_map(|e| e.metadata().ok()).map(|m| m.len()).sum())
+        .map(|d| {
+            d.flatten()
+                .filter_map(|e| e.metadata().ok())
+                .map(|m| m.len())
+                .sum()
+        })
         .unwrap_or(0);
     let conn = rusqlite::Connection::open(dir.path().join("finops.db")).expect("open");
     let rows: i64 = conn
@@ -213,7 +220,11 @@ fn main() {
     println!("|---|---|---|---|---|---|");
     let me = std::env::current_exe().expect("own path");
     let status = Command::new(&me)
-        .args(["--measure", &dir.path().to_string_lossy(), &now_ms.to_string()])
+        .args([
+            "--measure",
+            &dir.path().to_string_lossy(),
+            &now_ms.to_string(),
+        ])
         .status();
     if !matches!(status, Ok(s) if s.success()) {
         eprintln!("the measuring run failed: {status:?}");
