@@ -56,6 +56,7 @@ fn main() {
                     output_tokens: 1000,
                     total_cost: 0.001 * size * wobble,
                     avg_latency_ms: 400.0,
+                    ..Default::default()
                 },
             })
             .collect();

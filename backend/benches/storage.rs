@@ -97,6 +97,8 @@ fn fill(dir: &std::path::Path, now_ms: i64) -> (u64, Duration) {
                         output_tokens: 500,
                         cost: 0.02,
                         latency_ms_sum: 1_800.0,
+                        cache_read_tokens: 1_000,
+                        ..Default::default()
                     },
                 });
             }

@@ -2,6 +2,7 @@
 //! clients can tell them from simulator traffic, spread over `series` pairs.
 
 use chrono::{DateTime, Utc};
+use protocol::prices::{ModelPrices, PriceTable, TokenCounts};
 use protocol::{KNOWN_MODELS, MetricUpdate, Metrics};
 
 /// Tenant ids the load test uses all start with this.
@@ -13,10 +14,20 @@ pub fn is_ours(update: &MetricUpdate) -> bool {
 
 /// `n` reports stamped `now`, continuing round-robin over the series from `start`.
 pub fn batch(start: u64, n: u64, series: u64, now: DateTime<Utc>) -> Vec<MetricUpdate> {
+    // Priced like the server prices spans: from the vendored table.
+    let prices: Vec<Option<&ModelPrices>> = KNOWN_MODELS
+        .iter()
+        .map(|m| {
+            PriceTable::builtin()
+                .resolve(m.id, Some(m.provider_id))
+                .map(|p| &p.model.prices)
+        })
+        .collect();
     (start..start + n)
         .map(|i| {
             let s = i % series.max(1);
-            let model = &KNOWN_MODELS[(s % KNOWN_MODELS.len() as u64) as usize];
+            let index = (s % KNOWN_MODELS.len() as u64) as usize;
+            let model = &KNOWN_MODELS[index];
             let (input, output) = (600 + (i % 7) * 50, 150 + (i % 5) * 20);
             MetricUpdate {
                 seq: 0,
@@ -30,8 +41,16 @@ pub fn batch(start: u64, n: u64, series: u64, now: DateTime<Utc>) -> Vec<MetricU
                     total_tokens: input + output,
                     input_tokens: input,
                     output_tokens: output,
-                    total_cost: model.cost_usd(input, output),
+                    total_cost: prices[index].map_or(0.0, |p| {
+                        p.cost(&TokenCounts {
+                            calls: 1,
+                            input,
+                            output,
+                            ..Default::default()
+                        })
+                    }),
                     avg_latency_ms: 400.0 + (i % 11) as f64 * 30.0,
+                    ..Default::default()
                 },
             }
         })

@@ -9,13 +9,14 @@ pub mod anomaly;
 pub mod error;
 pub mod feed;
 pub mod format;
-
 pub mod health;
 pub mod history;
 pub mod limits;
 pub mod metric;
 pub mod models;
 pub mod paths;
+#[cfg(feature = "prices")]
+pub mod prices;
 pub mod stats;
 pub mod time;
 pub mod validate;

@@ -84,6 +84,25 @@ pub struct Metrics {
     /// Mean latency per call, weighted by calls (at most 3,600,000 ms).
     #[cfg_attr(feature = "openapi", schema(minimum = 0.0, maximum = 3_600_000.0))]
     pub avg_latency_ms: f64,
+    /// Of the input tokens, those read from the provider's prompt cache
+    /// (billed at the cache-read price). Omitted when 0.
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub cache_read_tokens: u64,
+    /// Of the input tokens, those written to the prompt cache (billed at the
+    /// cache-write price). Omitted when 0.
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub cache_write_tokens: u64,
+    /// Of the output tokens, those spent on hidden reasoning. Omitted when 0.
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub reasoning_tokens: u64,
+    /// Calls whose cost is unknown: the model is not in the price table and
+    /// the source sent no cost. `totalCost` leaves them out. Omitted when 0.
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub unpriced_calls: u64,
+}
+
+fn is_zero(v: &u64) -> bool {
+    *v == 0
 }
 
 impl Metrics {
@@ -102,7 +121,20 @@ impl Metrics {
         self.total_tokens = self.total_tokens.saturating_add(other.total_tokens);
         self.input_tokens = self.input_tokens.saturating_add(other.input_tokens);
         self.output_tokens = self.output_tokens.saturating_add(other.output_tokens);
+        self.cache_read_tokens = self
+            .cache_read_tokens
+            .saturating_add(other.cache_read_tokens);
+        self.cache_write_tokens = self
+            .cache_write_tokens
+            .saturating_add(other.cache_write_tokens);
+        self.reasoning_tokens = self.reasoning_tokens.saturating_add(other.reasoning_tokens);
+        self.unpriced_calls = self.unpriced_calls.saturating_add(other.unpriced_calls);
         self.total_cost += other.total_cost;
+    }
+
+    /// Whether some calls carry no cost, so `totalCost` is a lower bound.
+    pub fn has_unpriced(&self) -> bool {
+        self.unpriced_calls > 0
     }
 
     /// Tokens per call, or 0 when there were no calls.
@@ -144,6 +176,7 @@ mod tests {
                 output_tokens: 6_000,
                 total_cost: 0.81,
                 avg_latency_ms: 2150.5,
+                ..Default::default()
             },
         }
     }
@@ -199,6 +232,7 @@ mod tests {
             output_tokens: 4,
             total_cost: 1.0,
             avg_latency_ms: 100.0,
+            ..Default::default()
         };
         let b = Metrics {
             total_calls: 3,
@@ -207,6 +241,7 @@ mod tests {
             output_tokens: 10,
             total_cost: 2.0,
             avg_latency_ms: 500.0,
+            ..Default::default()
         };
         a.merge(&b);
         assert_eq!(a.total_calls, 4);
@@ -227,6 +262,7 @@ mod tests {
             output_tokens: 0,
             total_cost: 1.0,
             avg_latency_ms: 10.0,
+            ..Default::default()
         };
         let mut a = big;
         a.merge(&big);

@@ -1,73 +1,64 @@
-//! The models the product knows by name, with their providers' list prices.
-//!
-//! Prices are the providers' published on-demand prices per million tokens
-//! (standard tier, short prompts). Updates for models not listed here are
-//! still accepted; they carry their own cost.
+//! The models the simulator sends and the dashboard knows by name, in a
+//! fixed order that gives each a stable colour. Their prices come from the
+//! price table (`protocol::prices`, feature `prices`); reports for models
+//! not listed here are accepted all the same.
 
-/// A model and its list price.
+/// A model of the catalogue.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct ModelInfo {
     /// Identifier used on the wire.
     pub id: &'static str,
     /// Name for people.
     pub label: &'static str,
+    /// Who serves it, for people.
     pub provider: &'static str,
-    /// US dollars per million input (prompt) tokens.
-    pub input_usd_per_mtok: f64,
-    /// US dollars per million output (completion) tokens.
-    pub output_usd_per_mtok: f64,
-}
-
-impl ModelInfo {
-    /// List-price cost in US dollars of the given token counts.
-    pub fn cost_usd(&self, input_tokens: u64, output_tokens: u64) -> f64 {
-        (input_tokens as f64 * self.input_usd_per_mtok
-            + output_tokens as f64 * self.output_usd_per_mtok)
-            / 1_000_000.0
-    }
+    /// The provider's name in the price table and in OpenTelemetry's
+    /// `gen_ai.provider.name` (`openai`, `anthropic`, `google`, `groq`).
+    pub provider_id: &'static str,
 }
 
 const fn model(
     id: &'static str,
     label: &'static str,
     provider: &'static str,
-    input_usd_per_mtok: f64,
-    output_usd_per_mtok: f64,
+    provider_id: &'static str,
 ) -> ModelInfo {
     ModelInfo {
         id,
         label,
         provider,
-        input_usd_per_mtok,
-        output_usd_per_mtok,
+        provider_id,
     }
 }
 
 /// Known models, in a fixed order that clients may use for stable colours.
 pub const KNOWN_MODELS: [ModelInfo; 11] = [
-    model("gpt-4o", "GPT-4o", "OpenAI", 2.50, 10.00),
-    model("gpt-4o-mini", "GPT-4o mini", "OpenAI", 0.15, 0.60),
-    model("gpt-4.1", "GPT-4.1", "OpenAI", 2.00, 8.00),
-    model("gpt-4.1-mini", "GPT-4.1 mini", "OpenAI", 0.40, 1.60),
-    model("gpt-3.5-turbo", "GPT-3.5 Turbo", "OpenAI", 0.50, 1.50),
-    model("claude-opus-4", "Claude Opus 4", "Anthropic", 15.00, 75.00),
+    model("gpt-4o", "GPT-4o", "OpenAI", "openai"),
+    model("gpt-4o-mini", "GPT-4o mini", "OpenAI", "openai"),
+    model("gpt-4.1", "GPT-4.1", "OpenAI", "openai"),
+    model("gpt-4.1-mini", "GPT-4.1 mini", "OpenAI", "openai"),
+    model("gpt-3.5-turbo", "GPT-3.5 Turbo", "OpenAI", "openai"),
+    model("claude-opus-4", "Claude Opus 4", "Anthropic", "anthropic"),
     model(
         "claude-sonnet-4",
         "Claude Sonnet 4",
         "Anthropic",
-        3.00,
-        15.00,
+        "anthropic",
     ),
     model(
-        "claude-haiku-3.5",
+        "claude-3-5-haiku",
         "Claude Haiku 3.5",
         "Anthropic",
-        0.80,
-        4.00,
+        "anthropic",
     ),
-    model("gemini-2.5-pro", "Gemini 2.5 Pro", "Google", 1.25, 10.00),
-    model("gemini-2.5-flash", "Gemini 2.5 Flash", "Google", 0.30, 2.50),
-    model("llama-3.3-70b", "Llama 3.3 70B", "Meta (Groq)", 0.59, 0.79),
+    model("gemini-2.5-pro", "Gemini 2.5 Pro", "Google", "google"),
+    model("gemini-2.5-flash", "Gemini 2.5 Flash", "Google", "google"),
+    model(
+        "llama-3.3-70b-versatile",
+        "Llama 3.3 70B",
+        "Meta (Groq)",
+        "groq",
+    ),
 ];
 
 /// Looks a model up by its wire identifier.
@@ -96,13 +87,6 @@ mod tests {
                 assert_ne!(a.id, b.id);
             }
         }
-    }
-
-    #[test]
-    fn cost_uses_both_prices() {
-        let opus = model_info("claude-opus-4").unwrap();
-        // 1M input at $15 plus 100k output at $75/M.
-        assert!((opus.cost_usd(1_000_000, 100_000) - 22.5).abs() < 1e-9);
     }
 
     #[test]

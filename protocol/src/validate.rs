@@ -118,6 +118,37 @@ pub fn validate_retained(
     Ok(())
 }
 
+/// Cached tokens are part of the input tokens and reasoning tokens part of
+/// the output tokens (OpenAI's convention, and OpenTelemetry's), so neither
+/// part may exceed its whole; unpriced calls are some of the calls.
+fn validate_parts(m: &crate::Metrics) -> Result<(), FieldError> {
+    // Each count is at most 2^53 - 1 here, so the sum cannot wrap.
+    if m.cache_read_tokens + m.cache_write_tokens > m.input_tokens {
+        let field = if m.cache_read_tokens > 0 {
+            "metrics.cacheReadTokens"
+        } else {
+            "metrics.cacheWriteTokens"
+        };
+        return Err(FieldError::new(
+            field,
+            "cache reads plus cache writes must not exceed inputTokens, which counts them",
+        ));
+    }
+    if m.reasoning_tokens > m.output_tokens {
+        return Err(FieldError::new(
+            "metrics.reasoningTokens",
+            "must not exceed outputTokens, which counts them",
+        ));
+    }
+    if m.unpriced_calls > m.total_calls {
+        return Err(FieldError::new(
+            "metrics.unpricedCalls",
+            "must not exceed totalCalls",
+        ));
+    }
+    Ok(())
+}
+
 /// Checks one ingested report. Errors name fields relative to the update
 /// (`timestamp`, `metrics.totalCost`); callers add the `updates[i]` prefix.
 pub fn validate_update(update: &MetricUpdate, now: Timestamp) -> Result<(), FieldError> {
@@ -142,6 +173,10 @@ pub fn validate_update(update: &MetricUpdate, now: Timestamp) -> Result<(), Fiel
     validate_count("metrics.totalTokens", m.total_tokens)?;
     validate_count("metrics.inputTokens", m.input_tokens)?;
     validate_count("metrics.outputTokens", m.output_tokens)?;
+    validate_count("metrics.cacheReadTokens", m.cache_read_tokens)?;
+    validate_count("metrics.cacheWriteTokens", m.cache_write_tokens)?;
+    validate_count("metrics.reasoningTokens", m.reasoning_tokens)?;
+    validate_count("metrics.unpricedCalls", m.unpriced_calls)?;
     if m.total_calls == 0 {
         return Err(FieldError::new("metrics.totalCalls", "must be at least 1"));
     }
@@ -153,6 +188,7 @@ pub fn validate_update(update: &MetricUpdate, now: Timestamp) -> Result<(), Fiel
             "must equal inputTokens + outputTokens when they are given",
         ));
     }
+    validate_parts(m)?;
     if !m.total_cost.is_finite() || m.total_cost < 0.0 {
         return Err(FieldError::new(
             "metrics.totalCost",
@@ -280,6 +316,7 @@ mod tests {
                 output_tokens: 100,
                 total_cost: 0.0015,
                 avg_latency_ms: 640.0,
+                ..Default::default()
             },
         }
     }
@@ -329,6 +366,36 @@ mod tests {
         check(|u| u.customer_id = "acme-\u{202E}17".into(), "customerId");
         check(|u| u.tenant_id = "acme\u{2066}".into(), "tenantId");
         check(|u| u.model = "gpt\u{FEFF}4o".into(), "model");
+        check(
+            |u| u.metrics.cache_read_tokens = 201,
+            "metrics.cacheReadTokens",
+        );
+        check(
+            |u| {
+                u.metrics.cache_read_tokens = 150;
+                u.metrics.cache_write_tokens = 51;
+            },
+            "metrics.cacheReadTokens",
+        );
+        check(
+            |u| u.metrics.cache_write_tokens = 201,
+            "metrics.cacheWriteTokens",
+        );
+        check(
+            |u| u.metrics.reasoning_tokens = 101,
+            "metrics.reasoningTokens",
+        );
+        check(|u| u.metrics.unpriced_calls = 3, "metrics.unpricedCalls");
+    }
+
+    #[test]
+    fn cached_and_reasoning_tokens_are_parts_of_their_wholes() {
+        let mut u = update();
+        u.metrics.cache_read_tokens = 120;
+        u.metrics.cache_write_tokens = 80;
+        u.metrics.reasoning_tokens = 100;
+        u.metrics.unpriced_calls = 2;
+        validate_update(&u, now()).unwrap();
     }
 
     #[test]

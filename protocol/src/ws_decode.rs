@@ -173,6 +173,7 @@ mod tests {
                 output_tokens: 200,
                 total_cost: 0.042,
                 avg_latency_ms: 812.5,
+                ..Default::default()
             },
         }
     }

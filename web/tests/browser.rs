@@ -300,6 +300,7 @@ fn cause_an_anomaly(port: u16) {
             output_tokens: 500,
             total_cost: cost,
             avg_latency_ms: 1_500.0,
+            ..Default::default()
         },
     };
     let mut updates: Vec<protocol::MetricUpdate> =

@@ -85,6 +85,7 @@ fn points(n: usize) -> Vec<TokenPoint> {
                 output_tokens: 200 + i as u64 * 10,
                 total_cost: 0.5,
                 avg_latency_ms: 900.0,
+                ..Default::default()
             },
             partial: i + 1 == n,
             future: false,
@@ -154,6 +155,7 @@ fn row(customer: &str, cost: f64, calls: u64) -> CustomerRow {
             output_tokens: 0,
             total_cost: cost,
             avg_latency_ms: 1_200.0,
+            ..Default::default()
         },
         share: cost / 10.0,
     }

@@ -150,6 +150,7 @@ mod tests {
                 output_tokens: 20,
                 total_cost: 0.01,
                 avg_latency_ms: 300.0,
+                ..Default::default()
             },
         }
     }

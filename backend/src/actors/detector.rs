@@ -77,6 +77,7 @@ mod tests {
                 output_tokens: 500,
                 total_cost: cost,
                 avg_latency_ms: 1_500.0,
+                ..Default::default()
             },
         }
     }

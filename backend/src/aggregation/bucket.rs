@@ -181,6 +181,7 @@ mod tests {
             output_tokens: 4,
             cost,
             latency_ms_sum: 100.0,
+            ..Default::default()
         }
     }
 

@@ -151,6 +151,7 @@ mod tests {
                 output_tokens: 4,
                 total_cost: 0.5,
                 avg_latency_ms: 100.0,
+                ..Default::default()
             },
         };
         p.ingest(&[report("a"), report("a"), report("b")]);

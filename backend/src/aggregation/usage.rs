@@ -12,6 +12,13 @@ pub struct Usage {
     pub output_tokens: u64,
     pub cost: f64,
     pub latency_ms_sum: f64,
+    /// Of the input tokens, read from / written to the prompt cache.
+    pub cache_read_tokens: u64,
+    pub cache_write_tokens: u64,
+    /// Of the output tokens, spent on reasoning.
+    pub reasoning_tokens: u64,
+    /// Calls with no known cost (left out of `cost`).
+    pub unpriced_calls: u64,
 }
 
 impl Usage {
@@ -23,6 +30,10 @@ impl Usage {
             output_tokens: m.output_tokens,
             cost: m.total_cost,
             latency_ms_sum: m.avg_latency_ms * m.total_calls as f64,
+            cache_read_tokens: m.cache_read_tokens,
+            cache_write_tokens: m.cache_write_tokens,
+            reasoning_tokens: m.reasoning_tokens,
+            unpriced_calls: m.unpriced_calls,
         }
     }
 
@@ -41,6 +52,14 @@ impl Usage {
         self.tokens = self.tokens.saturating_add(other.tokens);
         self.input_tokens = self.input_tokens.saturating_add(other.input_tokens);
         self.output_tokens = self.output_tokens.saturating_add(other.output_tokens);
+        self.cache_read_tokens = self
+            .cache_read_tokens
+            .saturating_add(other.cache_read_tokens);
+        self.cache_write_tokens = self
+            .cache_write_tokens
+            .saturating_add(other.cache_write_tokens);
+        self.reasoning_tokens = self.reasoning_tokens.saturating_add(other.reasoning_tokens);
+        self.unpriced_calls = self.unpriced_calls.saturating_add(other.unpriced_calls);
         self.cost += other.cost;
     }
 
@@ -56,6 +75,10 @@ impl Usage {
             } else {
                 self.latency_ms_sum / self.calls as f64
             },
+            cache_read_tokens: self.cache_read_tokens,
+            cache_write_tokens: self.cache_write_tokens,
+            reasoning_tokens: self.reasoning_tokens,
+            unpriced_calls: self.unpriced_calls,
         }
     }
 }
@@ -73,6 +96,7 @@ mod tests {
             output_tokens: 10,
             total_cost: 0.5,
             avg_latency_ms: 100.0,
+            ..Default::default()
         };
         let b = Metrics {
             total_calls: 6,
@@ -100,6 +124,7 @@ mod tests {
             output_tokens: 0,
             total_cost: 1.0,
             avg_latency_ms: 100.0,
+            ..Default::default()
         });
         let mut sum = Usage::default();
         for _ in 0..5_000 {

@@ -214,6 +214,7 @@ mod tests {
             output_tokens: output,
             total_cost: cost,
             avg_latency_ms: 100.0,
+            ..Default::default()
         }
     }
 

@@ -173,6 +173,7 @@ mod tests {
                 output_tokens: 10,
                 total_cost: 0.25,
                 avg_latency_ms: 512.5,
+                ..Default::default()
             },
         }
     }

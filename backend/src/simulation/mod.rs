@@ -4,6 +4,7 @@
 
 mod incidents;
 mod population;
+mod pricing;
 mod rhythm;
 mod tenant;
 
@@ -78,6 +79,7 @@ pub fn build_tenants(config: &SimConfig) -> Vec<TenantSim> {
 mod tests {
     use super::*;
     use chrono::{Duration as ChronoDuration, TimeZone, Utc};
+    use protocol::prices::TokenCounts;
     use protocol::validate::validate_update;
     use protocol::{MetricUpdate, Timestamp, models::model_info};
     use std::collections::HashMap;
@@ -191,10 +193,20 @@ mod tests {
                 assert!(m.total_calls >= 1);
                 assert_eq!(m.total_tokens, m.input_tokens + m.output_tokens);
                 let info = model_info(&r.model).unwrap();
-                let list = info.cost_usd(m.input_tokens, m.output_tokens);
+                let tokens = TokenCounts {
+                    calls: m.total_calls,
+                    input: m.input_tokens,
+                    output: m.output_tokens,
+                    cache_read: m.cache_read_tokens,
+                    cache_write: m.cache_write_tokens,
+                    reasoning: m.reasoning_tokens,
+                };
+                let list = pricing::cost(info, &tokens);
                 assert!((m.total_cost - list).abs() <= 1e-12 * list.max(1.0));
                 assert!(m.avg_latency_ms > 50.0 && m.avg_latency_ms < 60_000.0);
             }
+            // Some customers read much of their prompts from the cache.
+            assert!(reports.iter().any(|r| r.metrics.cache_read_tokens > 0));
             // Completions are much shorter than prompts.
             let input: u64 = reports.iter().map(|r| r.metrics.input_tokens).sum();
             let output: u64 = reports.iter().map(|r| r.metrics.output_tokens).sum();

@@ -1,10 +1,13 @@
 //! Who makes the traffic: tenants, their customers, how big each one is and
 //! which models it uses. Built once from the seed; plain data afterwards.
 
+use protocol::prices::TokenCounts;
 use protocol::{KNOWN_MODELS, ModelInfo};
 use rand::Rng;
 use rand::rngs::SmallRng;
 use rand_distr::StandardNormal;
+
+use super::pricing;
 
 /// Spread (log-normal sigma) of one call's input tokens around the pair's median.
 pub const INPUT_SIGMA: f64 = 0.5;
@@ -63,8 +66,8 @@ fn popularity(model: &ModelInfo) -> f64 {
         "gpt-4o" | "claude-sonnet-4" => 16.0,
         "gemini-2.5-flash" => 9.0,
         "gpt-4.1" | "gpt-4.1-mini" => 8.0,
-        "claude-haiku-3.5" | "gemini-2.5-pro" => 6.0,
-        "llama-3.3-70b" => 5.0,
+        "claude-3-5-haiku" | "gemini-2.5-pro" => 6.0,
+        "llama-3.3-70b-versatile" => 5.0,
         "claude-opus-4" | "gpt-3.5-turbo" => 4.0,
         _ => 3.0,
     }
@@ -76,8 +79,8 @@ pub fn latency_profile(model: &ModelInfo) -> (f64, f64) {
     match model.id {
         "claude-opus-4" => (900.0, 28.0),
         "gpt-4o" | "gpt-4.1" | "claude-sonnet-4" | "gemini-2.5-pro" => (450.0, 13.0),
-        "llama-3.3-70b" => (150.0, 3.0),
-        "gpt-4o-mini" | "gpt-4.1-mini" | "gpt-3.5-turbo" | "claude-haiku-3.5"
+        "llama-3.3-70b-versatile" => (150.0, 3.0),
+        "gpt-4o-mini" | "gpt-4.1-mini" | "gpt-3.5-turbo" | "claude-3-5-haiku"
         | "gemini-2.5-flash" => (250.0, 6.0),
         _ => (400.0, 12.0),
     }
@@ -94,6 +97,9 @@ pub struct ModelUse {
     pub input_mu: f64,
     /// Natural log of the median output tokens per call.
     pub output_mu: f64,
+    /// Fraction of the input tokens read from the provider's prompt cache
+    /// (0 for customers that do not cache, or models without a cache price).
+    pub cached_share: f64,
 }
 
 impl ModelUse {
@@ -103,10 +109,17 @@ impl ModelUse {
 
     /// Mean list-price cost of one call.
     pub fn mean_call_cost(&self) -> f64 {
-        let info = self.info();
-        let input = (self.input_mu + INPUT_SIGMA * INPUT_SIGMA / 2.0).exp();
-        let output = (self.output_mu + OUTPUT_SIGMA * OUTPUT_SIGMA / 2.0).exp();
-        (input * info.input_usd_per_mtok + output * info.output_usd_per_mtok) / 1_000_000.0
+        // Priced on a thousand mean calls, so rounding to whole tokens is negligible.
+        let input = 1_000.0 * (self.input_mu + INPUT_SIGMA * INPUT_SIGMA / 2.0).exp();
+        let output = 1_000.0 * (self.output_mu + OUTPUT_SIGMA * OUTPUT_SIGMA / 2.0).exp();
+        let tokens = TokenCounts {
+            calls: 1_000,
+            input: input as u64,
+            output: output as u64,
+            cache_read: (input * self.cached_share) as u64,
+            ..Default::default()
+        };
+        pricing::cost(self.info(), &tokens) / 1_000.0
     }
 }
 
@@ -205,11 +218,18 @@ fn model_mix(rng: &mut SmallRng) -> Vec<ModelUse> {
         taken.push(model);
         let input_mu = input_base + 0.2 * rng.sample::<f64, _>(StandardNormal);
         let output_mu = (input_mu.exp() * output_ratio).clamp(20.0, 4000.0).ln();
+        // About half the customers reuse long system prompts through the cache.
+        let cached_share = if pricing::caches(&KNOWN_MODELS[model]) && rng.random_bool(0.5) {
+            rng.random_range(0.2..0.7)
+        } else {
+            0.0
+        };
         models.push(ModelUse {
             model,
             share,
             input_mu,
             output_mu,
+            cached_share,
         });
     }
     models
@@ -331,7 +351,12 @@ mod tests {
         let premium = tenants
             .iter()
             .flat_map(|t| &t.customers)
-            .filter(|c| c.models[0].info().input_usd_per_mtok >= 2.0)
+            .filter(|c| {
+                pricing::list_prices(c.models[0].info())
+                    .input
+                    .as_ref()
+                    .is_some_and(|p| p.per_mtok(0) >= 2.0)
+            })
             .count();
         assert!(premium >= 10, "{premium} customers on premium models");
     }

@@ -1,6 +1,7 @@
 //! One tenant's traffic generator: turns a time window into raw reports.
 
 use chrono::Duration as ChronoDuration;
+use protocol::prices::TokenCounts;
 use protocol::{KNOWN_MODELS, MetricUpdate, Metrics, ModelInfo, Timestamp};
 use rand::rngs::SmallRng;
 use rand::{Rng, SeedableRng};
@@ -11,6 +12,7 @@ use super::population::{
     INPUT_SIGMA, LATENCY_SIGMA, ModelUse, OUTPUT_SIGMA, TenantProfile, latency_profile,
     pick_weighted,
 };
+use super::pricing;
 use super::rhythm::Rhythm;
 
 /// Long windows are generated in steps of at most this, so that the rhythm
@@ -39,11 +41,21 @@ struct Shape {
     latency_base: f64,
     latency_per_token: f64,
     latency_factor: f64,
+    /// Fraction of input tokens read from the prompt cache.
+    cached_share: f64,
+    /// Fraction of input tokens written to it (refreshes), where billed apart.
+    cache_write_share: f64,
 }
 
 impl Shape {
-    fn new(model: &'static ModelInfo, input_mu: f64, output_mu: f64) -> Self {
+    fn new(model: &'static ModelInfo, input_mu: f64, output_mu: f64, cached_share: f64) -> Self {
         let (latency_base, latency_per_token) = latency_profile(model);
+        let cached_share = if pricing::caches(model) {
+            cached_share
+        } else {
+            0.0
+        };
+        let writes_billed = pricing::list_prices(model).cache_write.is_some();
         Shape {
             model,
             input_mu,
@@ -51,6 +63,12 @@ impl Shape {
             latency_base,
             latency_per_token,
             latency_factor: 1.0,
+            cached_share,
+            cache_write_share: if writes_billed {
+                cached_share / 10.0
+            } else {
+                0.0
+            },
         }
     }
 }
@@ -137,13 +155,24 @@ fn sample_metrics(
         input += i;
         output += o;
     }
+    let tokens = TokenCounts {
+        calls,
+        input,
+        output,
+        cache_read: (input as f64 * shape.cached_share).round() as u64,
+        cache_write: (input as f64 * shape.cache_write_share).round() as u64,
+        reasoning: 0,
+    };
     Metrics {
         total_calls: calls,
         total_tokens: input + output,
         input_tokens: input,
         output_tokens: output,
-        total_cost: shape.model.cost_usd(input, output),
+        total_cost: pricing::cost(shape.model, &tokens),
         avg_latency_ms: latency * shape.latency_factor / calls as f64,
+        cache_read_tokens: tokens.cache_read,
+        cache_write_tokens: tokens.cache_write,
+        ..Default::default()
     }
 }
 
@@ -170,7 +199,7 @@ impl TenantSim {
                 shapes: c
                     .models
                     .iter()
-                    .map(|m| Shape::new(m.info(), m.input_mu, m.output_mu))
+                    .map(|m| Shape::new(m.info(), m.input_mu, m.output_mu, m.cached_share))
                     .collect(),
                 weight: c.weight,
                 id: c.id,
@@ -257,7 +286,12 @@ impl TenantSim {
                 fraction,
             }) => self.customers.get(customer).and_then(|c| {
                 let main = c.models.first()?;
-                let shape = Shape::new(KNOWN_MODELS.get(to_model)?, main.input_mu, main.output_mu);
+                let shape = Shape::new(
+                    KNOWN_MODELS.get(to_model)?,
+                    main.input_mu,
+                    main.output_mu,
+                    main.cached_share,
+                );
                 Some((customer, shape, fraction))
             }),
             _ => None,

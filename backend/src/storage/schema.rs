@@ -35,6 +35,11 @@ pub const MIGRATIONS: &[&str] = &[
         body TEXT NOT NULL
     );
     CREATE INDEX anomalies_by_start ON anomalies (started_ms);",
+    // 2: prompt-cache and reasoning tokens, and calls with no known cost.
+    "ALTER TABLE rollups ADD COLUMN cache_read_tokens INTEGER NOT NULL DEFAULT 0;
+    ALTER TABLE rollups ADD COLUMN cache_write_tokens INTEGER NOT NULL DEFAULT 0;
+    ALTER TABLE rollups ADD COLUMN reasoning_tokens INTEGER NOT NULL DEFAULT 0;
+    ALTER TABLE rollups ADD COLUMN unpriced_calls INTEGER NOT NULL DEFAULT 0;",
 ];
 
 /// The schema version this build writes.

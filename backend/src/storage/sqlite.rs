@@ -58,26 +58,54 @@ fn count(v: i64) -> u64 {
     u64::try_from(v).unwrap_or(0)
 }
 
+/// `column = column + excluded.column`, saturating at SQLite's largest
+/// integer instead of turning into a real.
+macro_rules! add_saturating {
+    ($c:literal) => {
+        concat!(
+            $c,
+            " = CASE WHEN ",
+            $c,
+            " > 9223372036854775807 - excluded.",
+            $c,
+            " THEN 9223372036854775807 ELSE ",
+            $c,
+            " + excluded.",
+            $c,
+            " END"
+        )
+    };
+}
+
 /// Adds into a stored row; integer sums saturate instead of turning into reals.
-const UPSERT: &str = "INSERT INTO rollups
-        (tier, bucket, series, calls, tokens, input_tokens, output_tokens, cost, latency_ms_sum, reports)
-        VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)
-    ON CONFLICT (tier, bucket, series) DO UPDATE SET
-        calls = CASE WHEN calls > 9223372036854775807 - excluded.calls
-                THEN 9223372036854775807 ELSE calls + excluded.calls END,
-        tokens = CASE WHEN tokens > 9223372036854775807 - excluded.tokens
-                THEN 9223372036854775807 ELSE tokens + excluded.tokens END,
-        input_tokens = CASE WHEN input_tokens > 9223372036854775807 - excluded.input_tokens
-                THEN 9223372036854775807 ELSE input_tokens + excluded.input_tokens END,
-        output_tokens = CASE WHEN output_tokens > 9223372036854775807 - excluded.output_tokens
-                THEN 9223372036854775807 ELSE output_tokens + excluded.output_tokens END,
-        cost = cost + excluded.cost,
-        latency_ms_sum = latency_ms_sum + excluded.latency_ms_sum,
-        reports = CASE WHEN reports > 9223372036854775807 - excluded.reports
-                THEN 9223372036854775807 ELSE reports + excluded.reports END";
+const UPSERT: &str = concat!(
+    "INSERT INTO rollups
+        (tier, bucket, series, calls, tokens, input_tokens, output_tokens, cost, latency_ms_sum,
+         reports, cache_read_tokens, cache_write_tokens, reasoning_tokens, unpriced_calls)
+        VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)
+    ON CONFLICT (tier, bucket, series) DO UPDATE SET ",
+    add_saturating!("calls"),
+    ", ",
+    add_saturating!("tokens"),
+    ", ",
+    add_saturating!("input_tokens"),
+    ", ",
+    add_saturating!("output_tokens"),
+    ", cost = cost + excluded.cost, latency_ms_sum = latency_ms_sum + excluded.latency_ms_sum, ",
+    add_saturating!("reports"),
+    ", ",
+    add_saturating!("cache_read_tokens"),
+    ", ",
+    add_saturating!("cache_write_tokens"),
+    ", ",
+    add_saturating!("reasoning_tokens"),
+    ", ",
+    add_saturating!("unpriced_calls"),
+);
 
 const SELECT_ROWS: &str = "SELECT series, bucket, calls, tokens, input_tokens, output_tokens,
-        cost, latency_ms_sum FROM rollups WHERE tier = ?1 AND bucket >= ?2 AND bucket < ?3";
+        cost, latency_ms_sum, cache_read_tokens, cache_write_tokens, reasoning_tokens,
+        unpriced_calls FROM rollups WHERE tier = ?1 AND bucket >= ?2 AND bucket < ?3";
 
 fn usage_at(row: &rusqlite::Row<'_>, first: usize) -> rusqlite::Result<Usage> {
     Ok(Usage {
@@ -87,6 +115,10 @@ fn usage_at(row: &rusqlite::Row<'_>, first: usize) -> rusqlite::Result<Usage> {
         output_tokens: count(row.get(first + 3)?),
         cost: row.get(first + 4)?,
         latency_ms_sum: row.get(first + 5)?,
+        cache_read_tokens: count(row.get(first + 6)?),
+        cache_write_tokens: count(row.get(first + 7)?),
+        reasoning_tokens: count(row.get(first + 8)?),
+        unpriced_calls: count(row.get(first + 9)?),
     })
 }
 
@@ -357,6 +389,10 @@ impl Storage for SqliteStorage {
                             u.cost,
                             u.latency_ms_sum,
                             i64::from(entry.samples),
+                            int(u.cache_read_tokens),
+                            int(u.cache_write_tokens),
+                            int(u.reasoning_tokens),
+                            int(u.unpriced_calls),
                         ])
                         .map_err(e)?;
                 }

@@ -75,6 +75,7 @@ pub fn report(
             output_tokens: calls * 200,
             total_cost: cost,
             avg_latency_ms: 500.0,
+            ..Default::default()
         },
     }
 }

@@ -152,6 +152,10 @@ fn fill_a_month(dir: &std::path::Path, now_ms: i64) -> Vec<(i64, u64, f64)> {
                     output_tokens: 20,
                     cost: 0.01 * (day as f64 + 1.0) * (i as f64 + 1.0),
                     latency_ms_sum: 800.0,
+                    cache_read_tokens: 40,
+                    cache_write_tokens: 6,
+                    reasoning_tokens: 3,
+                    unpriced_calls: 1,
                 };
                 reports.push((ts_ms, usage.calls, usage.cost));
                 entries.push(Entry {
@@ -203,6 +207,12 @@ async fn a_month_of_stored_history_reads_back_exactly() {
     let stats: StatsResponse = serde_json::from_value(body).unwrap();
     // Hour-aligned from 30 days ago: everything stored.
     assert_eq!(stats.totals.total_calls, sum(&reports, 0, i64::MAX).0);
+    // Cache, reasoning and unpriced counts come back too (2 calls a row).
+    let rows = stats.totals.total_calls / 2;
+    assert_eq!(stats.totals.cache_read_tokens, 40 * rows);
+    assert_eq!(stats.totals.cache_write_tokens, 6 * rows);
+    assert_eq!(stats.totals.reasoning_tokens, 3 * rows);
+    assert_eq!(stats.totals.unpriced_calls, rows);
     assert_eq!(stats.by_tenant.len(), 2);
 
     // One hour ten days ago at minute resolution: beyond the minutes ring,
@@ -311,5 +321,47 @@ async fn a_full_store_refuses_ingest_and_loses_nothing_it_accepted() {
     let stats: StatsResponse = serde_json::from_value(body).unwrap();
     // A refused batch is not there; an acknowledged one is.
     assert_eq!(stats.totals.total_calls, accepted_calls);
+    stop(app).await;
+}
+
+#[actix_web::test]
+async fn a_store_written_by_the_first_schema_is_upgraded_in_place() {
+    use backend::storage::schema::MIGRATIONS;
+    let dir = tempfile::tempdir().unwrap();
+    let now_ms = Utc::now().timestamp_millis();
+    let minute = now_ms.div_euclid(60_000) * 60_000 - 5 * 60_000;
+    {
+        let conn = rusqlite::Connection::open(dir.path().join("finops.db")).unwrap();
+        conn.execute_batch(MIGRATIONS[0]).unwrap();
+        conn.pragma_update(None, "user_version", 1).unwrap();
+        conn.execute_batch(&format!(
+            "INSERT INTO series (id, tenant, customer, model) VALUES (1, 'acme', 'acme-1', 'gpt-4o');
+             INSERT INTO runs (id, started_ms, last_ms) VALUES ('old', {minute}, {now_ms});
+"
+        ))
+        .unwrap();
+        // As the first schema's writer did: the report at every tier.
+        let aligned = [1_000, 60_000, 3_600_000, 86_400_000].map(|ms| minute.div_euclid(ms) * ms);
+        for (tier, bucket) in (1..=4).zip(aligned) {
+            conn.execute(
+                "INSERT INTO rollups VALUES (?1, ?2, 1, 3, 300, 200, 100, 0.25, 900.0, 1)",
+                rusqlite::params![tier, bucket],
+            )
+            .unwrap();
+        }
+    }
+    let app = spawn(&["--data-dir", &dir_arg(&dir)]).await;
+    assert_eq!(
+        backend::storage::sqlite::schema_version(dir.path()),
+        Some(MIGRATIONS.len() as i64)
+    );
+    let (status, body) = app.get_json("/api/stats?window=1h").await;
+    assert_eq!(status, 200, "{body}");
+    let stats: StatsResponse = serde_json::from_value(body).unwrap();
+    assert_eq!(stats.totals.total_calls, 3);
+    assert!((stats.totals.total_cost - 0.25).abs() < 1e-12);
+    // The new columns start at zero for old rows.
+    assert_eq!(stats.totals.cache_read_tokens, 0);
+    assert_eq!(stats.totals.unpriced_calls, 0);
     stop(app).await;
 }

@@ -136,6 +136,7 @@ mod tests {
                 output_tokens: 10,
                 total_cost: 1.5,
                 avg_latency_ms: 250.0,
+                ..Default::default()
             },
             share: 0.25,
         }];

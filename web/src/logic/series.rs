@@ -295,6 +295,7 @@ pub(crate) mod tests {
                 output_tokens: 200,
                 total_cost: cost,
                 avg_latency_ms: 400.0,
+                ..Default::default()
             },
         }
     }

@@ -44,6 +44,7 @@ impl Keys {
                 output_tokens: 200 + n % 500,
                 total_cost: 0.01,
                 avg_latency_ms: 800.0,
+                ..Default::default()
             },
         }
     }

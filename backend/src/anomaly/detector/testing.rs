@@ -128,6 +128,7 @@ impl Bench {
                 output_tokens: output * calls,
                 total_cost: cost,
                 avg_latency_ms: 500.0,
+                ..Default::default()
             },
         })
     }

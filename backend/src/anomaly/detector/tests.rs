@@ -436,6 +436,7 @@ fn late_or_odd_input_is_harmless() {
             output_tokens: 0,
             total_cost: f64::NAN,
             avg_latency_ms: 1.0,
+            ..Default::default()
         },
     };
     detector.observe(std::slice::from_ref(&bad));
