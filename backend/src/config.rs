@@ -30,6 +30,9 @@ pub struct Config {
     #[command(flatten)]
     pub storage: StorageConfig,
 
+    #[command(flatten)]
+    pub otlp: OtlpConfig,
+
     /// Ask the server configured by the other flags whether it is healthy, then exit (0 or 1).
     #[arg(long)]
     pub healthcheck: bool,
@@ -94,6 +97,67 @@ impl StorageConfig {
         Duration::from_secs(
             u64::from(self.retain_hours_days.max(self.retain_minutes_days)) * 86_400,
         )
+    }
+}
+
+/// The OpenTelemetry receiver (`POST /v1/traces`): which span or resource
+/// attributes name the tenant, the customer and a precomputed cost. Each
+/// list is tried in order, the span's attributes before its resource's.
+#[derive(Debug, Clone, Args)]
+pub struct OtlpConfig {
+    /// Attributes naming the tenant; a span with none goes to the tenant of
+    /// a token scoped to one, else is rejected.
+    #[arg(
+        long,
+        env = "FINOPS_OTLP_TENANT_ATTRIBUTES",
+        value_delimiter = ',',
+        default_value = "tenant.id,service.namespace"
+    )]
+    pub otlp_tenant_attributes: Vec<String>,
+
+    /// Attributes naming the customer.
+    #[arg(
+        long,
+        env = "FINOPS_OTLP_CUSTOMER_ATTRIBUTES",
+        value_delimiter = ',',
+        default_value = "enduser.id,user.id,service.name"
+    )]
+    pub otlp_customer_attributes: Vec<String>,
+
+    /// Attributes carrying a call's cost in US dollars, used instead of the price table.
+    #[arg(
+        long,
+        env = "FINOPS_OTLP_COST_ATTRIBUTES",
+        value_delimiter = ',',
+        default_value = "gen_ai.usage.cost,gen_ai.usage.cost.amount,response_cost"
+    )]
+    pub otlp_cost_attributes: Vec<String>,
+
+    /// Providers (`gen_ai.provider.name`) whose input token count leaves
+    /// out the cached tokens, as Anthropic's API does.
+    #[arg(
+        long,
+        env = "FINOPS_OTLP_CACHE_APART",
+        value_delimiter = ',',
+        default_value = "anthropic,aws.bedrock"
+    )]
+    pub otlp_cache_apart: Vec<String>,
+}
+
+impl OtlpConfig {
+    pub fn rules(&self) -> crate::otlp::Rules {
+        let clean = |v: &[String]| {
+            v.iter()
+                .map(|s| s.trim().to_string())
+                .filter(|s| !s.is_empty())
+                .collect()
+        };
+        crate::otlp::Rules {
+            tenant_keys: clean(&self.otlp_tenant_attributes),
+            customer_keys: clean(&self.otlp_customer_attributes),
+            cost_keys: clean(&self.otlp_cost_attributes),
+            cache_apart: clean(&self.otlp_cache_apart),
+        }
     }
 }
 

@@ -13,6 +13,7 @@ pub mod error;
 pub mod feed;
 pub mod healthcheck;
 pub mod middleware;
+pub mod otlp;
 
 pub mod routes;
 pub mod simulation;

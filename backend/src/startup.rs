@@ -26,6 +26,7 @@ use crate::config::Config;
 use crate::error;
 use crate::feed::Hub;
 use crate::middleware::{json_errors, observe, origin_guard};
+use crate::otlp::Pricer;
 use crate::routes;
 use crate::simulation::{SimConfig, build_tenants};
 use crate::state::AppState;
@@ -126,6 +127,8 @@ impl Application {
             shutdown: CancellationToken::new(),
             sessions: TaskTracker::new(),
             storage,
+            pricer: Arc::new(Pricer::builtin()),
+            otlp_rules: Arc::new(config.otlp.rules()),
         };
 
         let server_config = &config.server;

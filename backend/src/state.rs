@@ -17,6 +17,7 @@ use crate::anomaly::AnomalyBook;
 use crate::auth::TokenTable;
 use crate::config::Config;
 use crate::feed::Hub;
+use crate::otlp::{Pricer, Rules};
 use crate::storage::StorageHandle;
 use crate::telemetry::Telemetry;
 
@@ -43,6 +44,10 @@ pub struct AppState {
     pub sessions: TaskTracker,
     /// The durable store; `None` when the server keeps nothing on disk.
     pub storage: Option<StorageHandle>,
+    /// Prices OpenTelemetry spans from the vendored table.
+    pub pricer: Arc<Pricer>,
+    /// How spans map to reports (from `config.otlp`).
+    pub otlp_rules: Arc<Rules>,
 }
 
 impl AppState {

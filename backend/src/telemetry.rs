@@ -23,6 +23,8 @@ pub fn init_tracing() {
 pub enum Source {
     Simulator,
     Http,
+    /// OpenTelemetry spans (`POST /v1/traces`).
+    Otlp,
 }
 
 impl EncodeLabelValue for Source {
@@ -30,6 +32,7 @@ impl EncodeLabelValue for Source {
         match self {
             Source::Simulator => "simulator",
             Source::Http => "http",
+            Source::Otlp => "otlp",
         }
         .encode(encoder)
     }
@@ -38,6 +41,33 @@ impl EncodeLabelValue for Source {
 #[derive(Debug, Clone, Hash, PartialEq, Eq, EncodeLabelSet)]
 pub struct SourceLabel {
     pub source: Source,
+}
+
+/// What became of an OpenTelemetry span.
+#[derive(Debug, Clone, Copy, Hash, PartialEq, Eq)]
+pub enum SpanOutcome {
+    /// A GenAI call, counted.
+    Accepted,
+    /// Not a GenAI call (no model): skipped, not an error.
+    Ignored,
+    /// Unusable attributes: refused in a partial success.
+    Rejected,
+}
+
+impl EncodeLabelValue for SpanOutcome {
+    fn encode(&self, encoder: &mut LabelValueEncoder) -> Result<(), std::fmt::Error> {
+        match self {
+            SpanOutcome::Accepted => "accepted",
+            SpanOutcome::Ignored => "ignored",
+            SpanOutcome::Rejected => "rejected",
+        }
+        .encode(encoder)
+    }
+}
+
+#[derive(Debug, Clone, Hash, PartialEq, Eq, EncodeLabelSet)]
+pub struct OutcomeLabel {
+    pub outcome: SpanOutcome,
 }
 
 /// Why a WebSocket session ended.
@@ -114,6 +144,8 @@ pub struct Telemetry {
     pub storage_errors: Counter,
     pub storage_bytes: Gauge,
     pub ingest_durable_seconds: Histogram,
+    pub otlp_spans: Family<OutcomeLabel, Counter>,
+    pub unpriced_calls: Family<SourceLabel, Counter>,
 }
 
 impl Default for Telemetry {
@@ -149,6 +181,8 @@ impl Telemetry {
             storage_errors: Counter::default(),
             storage_bytes: Gauge::default(),
             ingest_durable_seconds: latency_histogram(),
+            otlp_spans: Family::default(),
+            unpriced_calls: Family::default(),
             registry: Registry::default(),
         };
         let r = &mut registry;
@@ -267,6 +301,16 @@ impl Telemetry {
             "From accepting an ingest batch to its frame being committed (group commit)",
             t.ingest_durable_seconds.clone(),
         );
+        r.register(
+            "otlp_spans",
+            "OpenTelemetry spans received, by outcome (accepted GenAI calls, ignored non-GenAI spans, rejected)",
+            t.otlp_spans.clone(),
+        );
+        r.register(
+            "unpriced_calls",
+            "Calls accepted with no known cost (model not in the price table, no cost sent), by source",
+            t.unpriced_calls.clone(),
+        );
         Telemetry { registry, ..t }
     }
 
@@ -282,6 +326,22 @@ impl Telemetry {
         self.ws_disconnects
             .get_or_create(&DisconnectLabel { reason })
             .inc();
+    }
+
+    pub fn spans(&self, outcome: SpanOutcome, count: u64) {
+        if count > 0 {
+            self.otlp_spans
+                .get_or_create(&OutcomeLabel { outcome })
+                .inc_by(count);
+        }
+    }
+
+    pub fn unpriced(&self, source: Source, calls: u64) {
+        if calls > 0 {
+            self.unpriced_calls
+                .get_or_create(&SourceLabel { source })
+                .inc_by(calls);
+        }
     }
 
     pub fn ingested(&self, source: Source, reports: u64) {

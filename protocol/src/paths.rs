@@ -22,6 +22,10 @@ pub const ANOMALY_DISMISS: &str = "/api/anomalies/{id}/dismiss";
 pub const ANOMALY_REOPEN: &str = "/api/anomalies/{id}/reopen";
 /// `POST`: a batch of usage reports.
 pub const INGEST: &str = "/api/ingest";
+/// `POST`: OpenTelemetry trace export (OTLP/HTTP, protobuf or JSON).
+pub const OTLP_TRACES: &str = "/v1/traces";
+/// `POST`: the same, under the API prefix for proxies that forward only `/api`.
+pub const OTLP_TRACES_API: &str = "/api/otlp/v1/traces";
 /// `GET`: the OpenAPI document.
 pub const OPENAPI: &str = "/api/openapi.json";
 /// `GET`: the WebSocket stream.
@@ -32,7 +36,7 @@ pub const HEALTHZ: &str = "/healthz";
 pub const PROMETHEUS: &str = "/metrics";
 
 /// Every REST path, as the OpenAPI document lists them (`/ws` is not REST).
-pub const REST: [&str; 11] = [
+pub const REST: [&str; 13] = [
     METRICS,
     HISTORY,
     STATS,
@@ -41,6 +45,8 @@ pub const REST: [&str; 11] = [
     ANOMALY_DISMISS,
     ANOMALY_REOPEN,
     INGEST,
+    OTLP_TRACES,
+    OTLP_TRACES_API,
     OPENAPI,
     HEALTHZ,
     PROMETHEUS,

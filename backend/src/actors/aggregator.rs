@@ -121,6 +121,8 @@ impl Handler<Ingest> for Aggregator {
         self.pipeline.ingest(&msg.updates);
         self.telemetry
             .ingested(msg.source, msg.updates.len() as u64);
+        let unpriced = msg.updates.iter().map(|u| u.metrics.unpriced_calls).sum();
+        self.telemetry.unpriced(msg.source, unpriced);
         Receipt {
             accepted: msg.updates.len(),
             frame: self.pipeline.next_frame_no(),

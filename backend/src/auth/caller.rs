@@ -32,6 +32,15 @@ impl Caller {
         self.scope.admits_tenant(tenant)
     }
 
+    /// The tenant of a token scoped to exactly one: where its reports go
+    /// when they do not name one.
+    pub fn only_tenant(&self) -> Option<&str> {
+        match &self.scope.tenants {
+            Some(set) if set.len() == 1 => set.iter().next().map(String::as_str),
+            _ => None,
+        }
+    }
+
     /// A scoped caller sees the anomalies of its tenants and their
     /// customers; a model's anomaly spans tenants, so only unscoped callers see it.
     pub fn sees_anomaly(&self, anomaly: &Anomaly) -> bool {

@@ -14,11 +14,14 @@ use crate::error::ApiError;
 /// Longest framework error body worth reading for its message.
 const MAX_ERROR_BODY: usize = 4 * 1024;
 
-fn is_json(res: &ServiceResponse<impl MessageBody>) -> bool {
+/// JSON bodies, and the protobuf `Status` bodies of the OTLP receiver.
+fn is_typed(res: &ServiceResponse<impl MessageBody>) -> bool {
     res.headers()
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| v.starts_with("application/json"))
+        .is_some_and(|v| {
+            v.starts_with("application/json") || v.starts_with("application/x-protobuf")
+        })
 }
 
 fn message(
@@ -46,8 +49,8 @@ pub async fn json_error_bodies(
 ) -> Result<ServiceResponse<EitherBody<impl MessageBody>>, actix_web::Error> {
     let res = next.call(req).await?;
     let status = res.status();
-    // 101 and every success pass untouched, as do bodies already JSON.
-    if !(status.is_client_error() || status.is_server_error()) || is_json(&res) {
+    // 101 and every success pass untouched, as do bodies already JSON or protobuf.
+    if !(status.is_client_error() || status.is_server_error()) || is_typed(&res) {
         return Ok(res.map_into_left_body());
     }
     let (req, res) = res.into_parts();

@@ -9,6 +9,7 @@ pub mod history;
 pub mod ingest;
 pub mod metrics;
 pub mod openapi;
+pub mod otlp;
 pub mod params;
 pub mod stats;
 pub mod web;
@@ -34,6 +35,8 @@ pub fn configure(cfg: &mut aw::ServiceConfig) {
         );
     }
     cfg.service(aw::resource(paths::INGEST).post(ingest::ingest))
+        .service(aw::resource(paths::OTLP_TRACES).post(otlp::traces))
+        .service(aw::resource(paths::OTLP_TRACES_API).post(otlp::traces))
         .service(aw::resource(paths::OPENAPI).get(openapi::openapi_json))
         .service(aw::resource(paths::HEALTHZ).get(health::healthz))
         .service(aw::resource(paths::PROMETHEUS).get(health::prometheus))

@@ -8,7 +8,7 @@ use protocol::paths;
 use utoipa::OpenApi;
 use utoipa::openapi::security::{Http, HttpAuthScheme, SecurityRequirement, SecurityScheme};
 
-use super::{anomalies, health, history, ingest, metrics, stats};
+use super::{anomalies, health, history, ingest, metrics, otlp, stats};
 use crate::state::AppState;
 
 #[derive(OpenApi)]
@@ -27,6 +27,7 @@ use crate::state::AppState;
         anomalies::list,
         anomalies::decide,
         ingest::ingest,
+        otlp::traces,
         health::healthz,
         health::prometheus,
         openapi_json,
@@ -63,11 +64,29 @@ fn one_entry_per_action(doc: &mut utoipa::openapi::OpenApi) {
     }
 }
 
+/// The OTLP receiver answers at the standard path and under `/api`.
+fn otlp_under_api(doc: &mut utoipa::openapi::OpenApi) {
+    let Some(mut item) = doc.paths.paths.get(paths::OTLP_TRACES).cloned() else {
+        return;
+    };
+    if let Some(op) = item.post.as_mut() {
+        op.operation_id = Some("traces_under_api".into());
+        op.summary = Some(format!(
+            "The same as `POST {}`, for proxies that forward only /api.",
+            paths::OTLP_TRACES
+        ));
+    }
+    doc.paths
+        .paths
+        .insert(paths::OTLP_TRACES_API.to_string(), item);
+}
+
 /// The document as JSON. With tokens configured, every operation but the
 /// public ones (`/healthz`, this document) needs the bearer token.
 pub fn document(tokens_configured: bool) -> String {
     let mut doc = ApiDoc::openapi();
     one_entry_per_action(&mut doc);
+    otlp_under_api(&mut doc);
     if tokens_configured {
         doc.components
             .get_or_insert_with(Default::default)

@@ -9,6 +9,7 @@ mod history;
 mod hostile;
 mod ingest;
 mod operations;
+mod otlp;
 mod stats;
 mod storage;
 mod websocket;
