@@ -114,6 +114,10 @@ pub fn request(body: &[u8], encoding: Encoding) -> Result<ExportTraceServiceRequ
                 "the body is not an OTLP ExportTraceServiceRequest in protobuf: {e}"
             ))
         }),
+        // serde also reads a struct from an array of its fields; OTLP/JSON is an object.
+        Encoding::Json if !body.trim_ascii_start().starts_with(b"{") => Err(DecodeError::Invalid(
+            "the body is not an OTLP ExportTraceServiceRequest in JSON: expected an object".into(),
+        )),
         Encoding::Json => serde_json::from_slice(body).map_err(|e| {
             DecodeError::Invalid(format!(
                 "the body is not an OTLP ExportTraceServiceRequest in JSON: {e}"
@@ -191,6 +195,9 @@ mod tests {
             request(b"{\"resourceSpans\": 7}", Encoding::Json),
             Err(DecodeError::Invalid(_))
         ));
+        for not_an_object in [&b"[]"[..], b" [[]]", b"null", b"7"] {
+            assert!(request(not_an_object, Encoding::Json).is_err());
+        }
     }
 
     #[test]

@@ -19,7 +19,7 @@ trap cleanup EXIT
 
 # Starts the server with extra flags on a free port; sets $base.
 start() {
-  target/debug/backend --port 0 --no-simulator --web-dir "$work/no-web" "$@" >"$work/server.log" 2>&1 &
+  target/debug/backend --port 0 --no-simulator --ephemeral --web-dir "$work/no-web" "$@" >"$work/server.log" 2>&1 &
   server_pid=$!
   for _ in $(seq 100); do
     base=$(grep -o 'http://127.0.0.1:[0-9]*' "$work/server.log" | head -1 || true)
