@@ -330,11 +330,18 @@ fn click(dom: &mut VirtualDom, id: ElementId) {
 
 fn table_fixture() -> Element {
     let sort = use_signal(SortKey::default);
-    let rows = vec![
+    let mut rows = vec![
         row("acme-1", 1.0, 30),
         row("acme-2", 5.0, 10),
         row("acme-3", 3.0, 20),
     ];
+    // Prompt-cache reads of 10 %, 0 % and 80 % of the input; acme-1 also
+    // made two calls of a model with no price.
+    for (r, cached) in rows.iter_mut().zip([100, 0, 800]) {
+        r.metrics.input_tokens = 1_000;
+        r.metrics.cache_read_tokens = cached;
+    }
+    rows[0].metrics.unpriced_calls = 2;
     let mut ranks_before = HashMap::new();
     ranks_before.insert(("acme".to_string(), "acme-2".to_string()), 3);
     ranks_before.insert(("acme".to_string(), "acme-3".to_string()), 2);
@@ -380,9 +387,24 @@ fn customer_table_sorts_by_clicked_header_and_shows_rank_changes() {
     );
     assert!(html.contains("1.2 s"), "average latency");
 
-    // Header buttons in column order: Tenant, Customer, Calls, Tokens, Cost, Avg latency, Share.
+    assert!(
+        html.contains("80%") && html.contains(">—<"),
+        "cached shares"
+    );
+    assert_eq!(html.matches('†').count(), 2, "one mark and its footnote");
+    assert!(html.contains(r#"title="plus 2 unpriced calls""#));
+    assert!(html.contains("their cost is unpriced, not zero"));
+
+    // Header buttons in column order: Tenant, Customer, Calls, Tokens,
+    // Cached, Cost, Latency, Share.
     let headers = listeners(&mutations.edits, "click");
-    assert_eq!(headers.len(), 7);
+    assert_eq!(headers.len(), 8);
+    click(&mut dom, headers[4]);
+    assert_eq!(
+        order(&dioxus::ssr::render(&dom)),
+        ["acme-3", "acme-1", "acme-2"],
+        "most read from the cache first"
+    );
     click(&mut dom, headers[2]);
     let html = dioxus::ssr::render(&dom);
     assert_eq!(

@@ -9,7 +9,7 @@ use crate::hooks::use_panel_view;
 use crate::logic::aggregate::ModelShare;
 use crate::logic::chart::donut_segments;
 use crate::logic::colors::model_color;
-use crate::logic::format::{percent, usd};
+use crate::logic::format::{cost_text, percent, usd};
 use crate::logic::views;
 use crate::services::instrumentation;
 
@@ -56,7 +56,7 @@ pub fn ModelDonut(models: Vec<ModelShare>) -> Element {
                     li { key: "{m.model}",
                         span { class: "swatch", style: "background: {model_color(&m.model)}" }
                         span { class: "legend-name", title: "{m.model}", "{model_label(&m.model)}" }
-                        span { class: "legend-value", "{usd(m.metrics.total_cost)}" }
+                        span { class: "legend-value", "{cost_text(&m.metrics)}" }
                         span { class: "legend-share", "{percent(m.share)}" }
                     }
                 }

@@ -9,7 +9,9 @@ use crate::components::panel::{Panel, Placeholder};
 use crate::hooks::{current, use_panel_view};
 use crate::logic::aggregate::CustomerRow;
 use crate::logic::csv::{customers_csv, file_name};
-use crate::logic::format::{compact, duration_secs, group_thousands, latency_ms, percent, usd};
+use crate::logic::format::{
+    cached_share, compact, duration_secs, group_thousands, latency_ms, percent, usd,
+};
 use crate::logic::ranking::{
     RankChange, SortColumn, SortKey, hold_order, rank_change, sort_rows, spend_ranks,
 };
@@ -92,6 +94,7 @@ pub fn CustomerTable(
                                 class: match column {
                                     SortColumn::Tenant | SortColumn::Customer => "",
                                     SortColumn::Latency => "num latency",
+                                    SortColumn::Cached => "num cached",
                                     _ => "num",
                                 },
                                 "aria-sort": sort().aria(column),
@@ -130,7 +133,17 @@ pub fn CustomerTable(
                                     td { class: "customer-id", "{row.customer_id}" }
                                     td { class: "num", "{group_thousands(row.metrics.total_calls)}" }
                                     td { class: "num", "{compact(row.metrics.total_tokens as f64)}" }
-                                    td { class: "num cost", "{usd(row.metrics.total_cost)}" }
+                                    td { class: "num cached", title: "share of input tokens read from the prompt cache", "{cached_share(&row.metrics)}" }
+                                    td { class: "num cost",
+                                        "{usd(row.metrics.total_cost)}"
+                                        if row.metrics.unpriced_calls > 0 {
+                                            sup { class: "unpriced-mark",
+                                                title: "plus {group_thousands(row.metrics.unpriced_calls)} unpriced calls",
+                                                "aria-label": "plus {group_thousands(row.metrics.unpriced_calls)} unpriced calls",
+                                                "†"
+                                            }
+                                        }
+                                    }
                                     td { class: "num latency", "{latency_ms(row.metrics.avg_latency_ms)}" }
                                     td { class: "num",
                                         span { class: "share-bar", style: "width: {(row.share * 100.0).min(100.0):.1}%" }
@@ -142,6 +155,9 @@ pub fn CustomerTable(
                     }
                 }
             }
+        }
+        if rows.iter().any(|r| r.metrics.unpriced_calls > 0) {
+            p { class: "hint", "† plus calls of models the price table does not know: their cost is unpriced, not zero." }
         }
         if held.read().is_some() {
             p { class: "hint", "Order held while the pointer is over the table." }

@@ -34,7 +34,11 @@ pub fn customers_csv(rows: &[CustomerRow]) -> String {
             "tokens",
             "input_tokens",
             "output_tokens",
+            "cache_read_tokens",
+            "cache_write_tokens",
+            "reasoning_tokens",
             "cost_usd",
+            "unpriced_calls",
             "avg_latency_ms",
             "share",
         ]
@@ -50,7 +54,11 @@ pub fn customers_csv(rows: &[CustomerRow]) -> String {
             m.total_tokens.to_string(),
             m.input_tokens.to_string(),
             m.output_tokens.to_string(),
+            m.cache_read_tokens.to_string(),
+            m.cache_write_tokens.to_string(),
+            m.reasoning_tokens.to_string(),
             format!("{:.6}", m.total_cost),
+            m.unpriced_calls.to_string(),
             format!("{:.1}", m.avg_latency_ms),
             format!("{:.6}", r.share),
         ]));
@@ -70,7 +78,11 @@ pub fn series_csv(points: &[TokenPoint], resolution_seconds: u64) -> String {
             "tokens",
             "input_tokens",
             "output_tokens",
+            "cache_read_tokens",
+            "cache_write_tokens",
+            "reasoning_tokens",
             "cost_usd",
+            "unpriced_calls",
             "avg_latency_ms",
             "partial",
         ]
@@ -79,14 +91,18 @@ pub fn series_csv(points: &[TokenPoint], resolution_seconds: u64) -> String {
     for p in points.iter().filter(|p| !p.future) {
         let m = &p.metrics;
         let figures = if p.missing {
-            vec![String::new(); 6]
+            vec![String::new(); 10]
         } else {
             vec![
                 m.total_calls.to_string(),
                 m.total_tokens.to_string(),
                 m.input_tokens.to_string(),
                 m.output_tokens.to_string(),
+                m.cache_read_tokens.to_string(),
+                m.cache_write_tokens.to_string(),
+                m.reasoning_tokens.to_string(),
                 format!("{:.6}", m.total_cost),
+                m.unpriced_calls.to_string(),
                 format!("{:.1}", m.avg_latency_ms),
             ]
         };
@@ -136,6 +152,8 @@ mod tests {
                 output_tokens: 10,
                 total_cost: 1.5,
                 avg_latency_ms: 250.0,
+                cache_read_tokens: 12,
+                unpriced_calls: 1,
                 ..Default::default()
             },
             share: 0.25,
@@ -144,11 +162,12 @@ mod tests {
         let lines: Vec<_> = csv.split("\r\n").collect();
         assert_eq!(
             lines[0],
-            "rank,tenant,customer,calls,tokens,input_tokens,output_tokens,cost_usd,avg_latency_ms,share"
+            "rank,tenant,customer,calls,tokens,input_tokens,output_tokens,cache_read_tokens,\
+             cache_write_tokens,reasoning_tokens,cost_usd,unpriced_calls,avg_latency_ms,share"
         );
         assert_eq!(
             lines[1],
-            "1,\"acme, inc\",acme-1,3,30,20,10,1.500000,250.0,0.250000"
+            "1,\"acme, inc\",acme-1,3,30,20,10,12,0,0,1.500000,1,250.0,0.250000"
         );
         assert_eq!(lines[2], "");
     }
@@ -168,7 +187,7 @@ mod tests {
         assert_eq!(lines.len(), 3);
         assert_eq!(
             lines[1],
-            "2026-11-23T10:00:00.000Z,5,0,0,0,0,0.000000,0.0,false"
+            "2026-11-23T10:00:00.000Z,5,0,0,0,0,0,0,0,0.000000,0,0.0,false"
         );
         assert!(lines[2].ends_with(",true"));
         let gap = TokenPoint {
@@ -177,7 +196,7 @@ mod tests {
         };
         let csv = series_csv(&[gap], 5);
         assert!(
-            csv.contains("2026-11-23T10:00:00.000Z,5,,,,,,,false"),
+            csv.contains("2026-11-23T10:00:00.000Z,5,,,,,,,,,,,false"),
             "{csv}"
         );
         assert_eq!(

@@ -84,6 +84,26 @@ pub fn percent(share: f64) -> String {
     }
 }
 
+/// A cost as shown next to its calls: `$12.34`, `unpriced` when no call of
+/// it had a price, and `$12.34 + 3 unpriced` when some had none, so a
+/// model the price table does not know never looks free.
+pub fn cost_text(m: &protocol::Metrics) -> String {
+    match m.unpriced_calls {
+        0 => usd(m.total_cost),
+        n if n >= m.total_calls && m.total_cost == 0.0 => "unpriced".into(),
+        n => format!("{} + {} unpriced", usd(m.total_cost), group_thousands(n)),
+    }
+}
+
+/// Share of the input tokens read from the prompt cache, `—` when none were.
+pub fn cached_share(m: &protocol::Metrics) -> String {
+    if m.cache_read_tokens == 0 || m.input_tokens == 0 {
+        "—".into()
+    } else {
+        percent(m.cache_read_tokens as f64 / m.input_tokens as f64)
+    }
+}
+
 /// Relative change from `before` to `now`: `+12.5%`, `-3.0%`, or `new` when there was nothing before.
 pub fn change(now: f64, before: f64) -> String {
     if before.abs() < 1e-9 {
@@ -276,5 +296,29 @@ mod tests {
             "$12.00/h · 1 open anomaly · FinOps Live"
         );
         assert_eq!(page_title(None, 3), "— · 3 open anomalies · FinOps Live");
+    }
+
+    #[test]
+    fn unpriced_costs_never_look_free() {
+        let m = |cost: f64, calls: u64, unpriced: u64| protocol::Metrics {
+            total_calls: calls,
+            total_cost: cost,
+            unpriced_calls: unpriced,
+            ..Default::default()
+        };
+        assert_eq!(cost_text(&m(12.34, 5, 0)), "$12.34");
+        assert_eq!(cost_text(&m(0.0, 5, 5)), "unpriced");
+        assert_eq!(cost_text(&m(12.34, 5, 3)), "$12.34 + 3 unpriced");
+    }
+
+    #[test]
+    fn cached_share_of_input() {
+        let m = protocol::Metrics {
+            input_tokens: 1_000,
+            cache_read_tokens: 600,
+            ..Default::default()
+        };
+        assert_eq!(cached_share(&m), "60%");
+        assert_eq!(cached_share(&protocol::Metrics::default()), "—");
     }
 }

@@ -11,17 +11,20 @@ pub enum SortColumn {
     Customer,
     Calls,
     Tokens,
+    /// Share of input tokens read from the prompt cache.
+    Cached,
     Cost,
     Latency,
     Share,
 }
 
 impl SortColumn {
-    pub const ALL: [SortColumn; 7] = [
+    pub const ALL: [SortColumn; 8] = [
         SortColumn::Tenant,
         SortColumn::Customer,
         SortColumn::Calls,
         SortColumn::Tokens,
+        SortColumn::Cached,
         SortColumn::Cost,
         SortColumn::Latency,
         SortColumn::Share,
@@ -33,8 +36,9 @@ impl SortColumn {
             SortColumn::Customer => "Customer",
             SortColumn::Calls => "Calls",
             SortColumn::Tokens => "Tokens",
+            SortColumn::Cached => "Cached",
             SortColumn::Cost => "Cost",
-            SortColumn::Latency => "Avg latency",
+            SortColumn::Latency => "Latency",
             SortColumn::Share => "Share",
         }
     }
@@ -87,6 +91,15 @@ impl SortKey {
     }
 }
 
+fn cached(row: &CustomerRow) -> f64 {
+    let m = &row.metrics;
+    if m.input_tokens == 0 {
+        0.0
+    } else {
+        m.cache_read_tokens as f64 / m.input_tokens as f64
+    }
+}
+
 /// Sorts rows by `key`; ties fall back to spend, then ids, so the order is total and stable.
 pub fn sort_rows(rows: &mut [CustomerRow], key: SortKey) {
     rows.sort_by(|a, b| {
@@ -95,6 +108,7 @@ pub fn sort_rows(rows: &mut [CustomerRow], key: SortKey) {
             SortColumn::Customer => a.customer_id.cmp(&b.customer_id),
             SortColumn::Calls => a.metrics.total_calls.cmp(&b.metrics.total_calls),
             SortColumn::Tokens => a.metrics.total_tokens.cmp(&b.metrics.total_tokens),
+            SortColumn::Cached => cached(a).total_cmp(&cached(b)),
             SortColumn::Cost => a.metrics.total_cost.total_cmp(&b.metrics.total_cost),
             SortColumn::Latency => a
                 .metrics
