@@ -5,6 +5,7 @@
 #   bash load-test/benchmarks.sh reads             # REST read latency while ingesting 100,000/s
 #   bash load-test/benchmarks.sh scaling           # cost vs ingest rate, sessions, tenants, customers
 #   bash load-test/benchmarks.sh durable           # ingest with the store on vs --ephemeral (group commit)
+#   bash load-test/benchmarks.sh otlp              # OTLP spans/s (protobuf, 512 a batch) next to JSON ingest
 #   bash load-test/benchmarks.sh all
 # Each run starts its own release server on a free loopback port and stops it.
 set -euo pipefail
@@ -105,6 +106,29 @@ PY
   cargo bench -q -p backend --bench storage 2>/dev/null
 }
 
+otlp() {
+  echo "## OTLP/HTTP spans vs JSON reports (batches of 512, the OpenTelemetry SDK's default; store on)"
+  echo "Spans (or reports) per second at 50 % of one core = 0.5 × accepted/s ÷ the server's average CPU (cores)."
+  echo "| format | offered | accepted | request p50 / p99 | server CPU | at 50 % of one core | RSS peak | no loss |"
+  echo "|---|---|---|---|---|---|---|---|"
+  for rate in 25000 100000 200000; do
+    for format in json otlp; do
+      "$lt" --spawn "$server" --quiet --duration 15 --ingest-rate "$rate" --batch 512 --series 300 \
+        --max-in-flight 128 --ingest-format "$format" --ws-clients 1 --expect-no-loss \
+        --json "$out/otlp.json" >/dev/null || true
+      python3 - "$format" "$rate" "$out/otlp.json" <<'PY'
+import json, sys
+s = json.load(open(sys.argv[3]))
+i, u, l = s["ingest"], s["server_usage"], s["ingest"]["request_latency"]
+cores = max(u["cpu_avg_percent"], 0.1) / 100
+print(f'| {sys.argv[1]} | {int(sys.argv[2]):,}/s | {i["accepted_per_sec"]:,.0f}/s | {l["p50_ms"]:.1f} / {l["p99_ms"]:.1f} ms '
+      f'| {u["cpu_avg_percent"]:.0f}% | {0.5 * i["accepted_per_sec"] / cores:,.0f}/s | {u["rss_peak_mib"]:.0f} MiB '
+      f'| {"yes" if s["invariants"]["no_loss"] else "NO"} |')
+PY
+    done
+  done
+}
+
 scaling() {
   echo "## Cost vs ingest rate (no clients)"
   header
@@ -147,6 +171,7 @@ case "${1:-all}" in
   reads) reads ;;
   scaling) scaling ;;
   durable) durable ;;
-  all) ingest; echo; fanout; echo; reads; echo; scaling; echo; durable ;;
-  *) echo "usage: $0 ingest|fanout|reads|scaling|durable|all" >&2; exit 2 ;;
+  otlp) otlp ;;
+  all) ingest; echo; fanout; echo; reads; echo; scaling; echo; durable; echo; otlp ;;
+  *) echo "usage: $0 ingest|fanout|reads|scaling|durable|otlp|all" >&2; exit 2 ;;
 esac

@@ -55,6 +55,11 @@ pub struct Args {
     #[arg(long, default_value_t = 0)]
     pub ingest_rate: u64,
 
+    /// How reports are sent: `json` to `POST /api/ingest`, or `otlp`: one
+    /// OpenTelemetry GenAI span per report, protobuf, to `POST /v1/traces`.
+    #[arg(long, value_enum, default_value_t = IngestFormat::Json)]
+    pub ingest_format: IngestFormat,
+
     /// Reports per POST.
     #[arg(long, default_value_t = 1000, value_parser = clap::value_parser!(u64).range(1..=20_000))]
     pub batch: u64,
@@ -141,6 +146,21 @@ impl Args {
                 .trim_end_matches('/'),
             protocol::paths::WS
         )
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum IngestFormat {
+    Json,
+    Otlp,
+}
+
+impl IngestFormat {
+    pub fn path(self) -> &'static str {
+        match self {
+            IngestFormat::Json => protocol::paths::INGEST,
+            IngestFormat::Otlp => protocol::paths::OTLP_TRACES,
+        }
     }
 }
 

@@ -12,9 +12,10 @@ use protocol::IngestRequest;
 use tokio::sync::{Mutex, Semaphore};
 use tokio::time::{Instant, MissedTickBehavior};
 
+use crate::args::IngestFormat;
 use crate::ledger::Ledger;
-use crate::reports;
 use crate::stats::{Counters, latency_histogram, record};
+use crate::{otlp_body, reports};
 
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Plan {
@@ -23,6 +24,7 @@ pub struct Plan {
     pub series: u64,
     pub duration: Duration,
     pub max_in_flight: usize,
+    pub format: IngestFormat,
 }
 
 /// How often a batch is due, and how many batches the run has.
@@ -74,8 +76,15 @@ pub async fn run(
             let body = IngestRequest {
                 updates: reports::batch(start, n, plan.series, Utc::now()),
             };
+            let request = match plan.format {
+                IngestFormat::Json => client.post(&url).json(&body),
+                IngestFormat::Otlp => client
+                    .post(&url)
+                    .header("content-type", "application/x-protobuf")
+                    .body(otlp_body::encode(&body.updates)),
+            };
             let sent = Instant::now();
-            let result = client.post(&url).json(&body).send().await;
+            let result = request.send().await;
             let micros = sent.elapsed().as_micros() as i64;
             Counters::add(&counters.ingest_requests, 1);
             let note = |f: fn(&mut Ledger, &[protocol::MetricUpdate])| {

@@ -3,6 +3,7 @@
 mod args;
 mod ingest;
 mod ledger;
+mod otlp_body;
 mod poll_client;
 mod proc_sampler;
 mod reports;

@@ -130,11 +130,12 @@ pub async fn run(mut args: Args) -> Result<Summary, String> {
         series: args.series,
         duration: args.duration(),
         max_in_flight: args.max_in_flight,
+        format: args.ingest_format,
     };
     let ledger = Arc::new(std::sync::Mutex::new(Ledger::default()));
     let ingest_task = tokio::spawn(ingest::run(
         http.clone(),
-        format!("{}{}", args.server, protocol::paths::INGEST),
+        format!("{}{}", args.server, args.ingest_format.path()),
         plan,
         counters.clone(),
         ledger.clone(),
@@ -211,6 +212,10 @@ pub async fn run(mut args: Args) -> Result<Summary, String> {
         server: args.server.clone(),
         seconds: messages_seconds,
         ingest: IngestSummary {
+            format: match args.ingest_format {
+                crate::args::IngestFormat::Json => "json",
+                crate::args::IngestFormat::Otlp => "otlp",
+            },
             target_rate: args.ingest_rate,
             batch: args.batch,
             accepted,

@@ -7,6 +7,8 @@ use crate::stats::Percentiles;
 
 #[derive(Debug, Clone, Default, Serialize)]
 pub struct IngestSummary {
+    /// `json` (`POST /api/ingest`) or `otlp` (`POST /v1/traces`, one span per report).
+    pub format: &'static str,
     pub target_rate: u64,
     pub batch: u64,
     pub accepted: u64,
@@ -89,7 +91,10 @@ impl Summary {
             row(
                 &mut out,
                 "target rate",
-                format!("{} reports/s in batches of {}", i.target_rate, i.batch),
+                format!(
+                    "{} reports/s in batches of {} ({})",
+                    i.target_rate, i.batch, i.format
+                ),
             );
             row(
                 &mut out,

@@ -17,29 +17,14 @@ fn backend_binary() -> PathBuf {
         .to_path_buf()
 }
 
-#[test]
-fn every_client_gets_every_report_and_memory_stays_bounded() {
-    let json = std::env::temp_dir().join(format!("finops-load-{}.json", std::process::id()));
+/// Runs the load test with `args` against a spawned backend; its summary.
+fn load_test(name: &str, args: &[&str]) -> serde_json::Value {
+    let json = std::env::temp_dir().join(format!("finops-{name}-{}.json", std::process::id()));
     let output = Command::new(env!("CARGO_BIN_EXE_load-test"))
         .arg("--spawn")
         .arg(backend_binary())
-        .args(["--duration", "6", "--warmup", "1", "--drain", "15"])
-        .args(["--ingest-rate", "5000", "--batch", "250", "--series", "200"])
-        .args([
-            "--ws-clients",
-            "40",
-            "--full-parse-every",
-            "4",
-            "--poll-clients",
-            "3",
-        ])
-        .args([
-            "--poll-interval-ms",
-            "500",
-            "--expect-no-loss",
-            "--quiet",
-            "--json",
-        ])
+        .args(args)
+        .args(["--expect-no-loss", "--quiet", "--json"])
         .arg(&json)
         .output()
         .expect("the load test runs");
@@ -51,10 +36,45 @@ fn every_client_gets_every_report_and_memory_stays_bounded() {
         output.status,
         String::from_utf8_lossy(&output.stderr)
     );
-    let summary: serde_json::Value =
-        serde_json::from_str(&std::fs::read_to_string(&json).expect("summary written"))
-            .expect("JSON");
+    let summary = serde_json::from_str(&std::fs::read_to_string(&json).expect("summary written"))
+        .expect("JSON");
     let _ = std::fs::remove_file(&json);
+    summary
+}
+
+fn rss_peak(summary: &serde_json::Value) -> f64 {
+    summary["server_usage"]["rss_peak_mib"]
+        .as_f64()
+        .unwrap_or(f64::MAX)
+}
+
+#[test]
+fn every_client_gets_every_report_and_memory_stays_bounded() {
+    let summary = load_test(
+        "json",
+        &[
+            "--duration",
+            "6",
+            "--warmup",
+            "1",
+            "--drain",
+            "15",
+            "--ingest-rate",
+            "5000",
+            "--batch",
+            "250",
+            "--series",
+            "200",
+            "--ws-clients",
+            "40",
+            "--full-parse-every",
+            "4",
+            "--poll-clients",
+            "3",
+            "--poll-interval-ms",
+            "500",
+        ],
+    );
     assert_eq!(summary["ingest"]["accepted"], 30_000);
     assert_eq!(summary["ingest"]["errors"], 0);
     assert_eq!(summary["websocket"]["connected"], 40);
@@ -62,8 +82,47 @@ fn every_client_gets_every_report_and_memory_stays_bounded() {
     assert_eq!(summary["invariants"]["no_loss"], true);
     assert_eq!(summary["invariants"]["reports_missing"], 0);
     assert!(summary["polling"]["updates"].as_u64().unwrap_or(0) > 0);
-    let rss = summary["server_usage"]["rss_peak_mib"]
-        .as_f64()
-        .unwrap_or(f64::MAX);
+    let rss = rss_peak(&summary);
+    assert!(rss < 200.0, "server RSS peaked at {rss} MiB");
+}
+
+/// The same reports as OpenTelemetry spans through `POST /v1/traces`: each
+/// span is one call, priced by the server from the same table, and every
+/// client must see exactly what was sent.
+#[test]
+fn otlp_spans_under_load_reach_every_client_exactly_once() {
+    let summary = load_test(
+        "otlp",
+        &[
+            "--duration",
+            "6",
+            "--warmup",
+            "1",
+            "--drain",
+            "15",
+            "--ingest-format",
+            "otlp",
+            "--ingest-rate",
+            "5000",
+            "--batch",
+            "512",
+            "--series",
+            "200",
+            "--ws-clients",
+            "8",
+            "--full-parse-every",
+            "1",
+            "--poll-clients",
+            "2",
+            "--poll-interval-ms",
+            "500",
+        ],
+    );
+    assert_eq!(summary["ingest"]["format"], "otlp");
+    assert_eq!(summary["ingest"]["accepted"], 30_000);
+    assert_eq!(summary["ingest"]["errors"], 0);
+    assert_eq!(summary["invariants"]["no_loss"], true);
+    assert_eq!(summary["invariants"]["reports_missing"], 0);
+    let rss = rss_peak(&summary);
     assert!(rss < 200.0, "server RSS peaked at {rss} MiB");
 }
