@@ -7,6 +7,7 @@ use protocol::metric::most_expensive_first;
 use rustc_hash::FxHashMap;
 
 use super::names::{CustomerId, ModelId, Names, SeriesKey, TenantId};
+use super::pair_map::PairMap;
 use super::selection::Selection;
 use super::usage::Usage;
 
@@ -18,7 +19,7 @@ pub const MAX_PAIRS_PER_BUCKET: usize = 2_000;
 #[derive(Debug, Clone, Default)]
 pub struct Bucket {
     pub totals: Usage,
-    pub pairs: FxHashMap<SeriesKey, Usage>,
+    pub pairs: PairMap,
 }
 
 impl Bucket {
@@ -34,20 +35,23 @@ impl Bucket {
         } else {
             key
         };
-        self.pairs.entry(key).or_default().add(usage);
+        self.pairs.entry(key).add(usage);
     }
 
     pub fn merge(&mut self, other: &Bucket) {
         self.totals.add(&other.totals);
-        for (k, v) in &other.pairs {
-            self.pairs.entry(*k).or_default().add(v);
-        }
+        self.pairs.add_all(&other.pairs);
     }
 
     /// Empties the bucket but keeps its allocations for the slot's next use.
     pub fn clear(&mut self) {
         self.totals = Usage::default();
         self.pairs.clear();
+    }
+
+    /// Gives back the room kept for growth (see `PairMap::shrink`).
+    pub fn shrink(&mut self) {
+        self.pairs.shrink();
     }
 
     pub fn is_empty(&self) -> bool {
@@ -60,7 +64,7 @@ impl Bucket {
             return self.totals;
         }
         let mut sum = Usage::default();
-        for (key, usage) in &self.pairs {
+        for (key, usage) in self.pairs.iter() {
             if selection.admits(names, *key) {
                 sum.add(usage);
             }
@@ -74,7 +78,7 @@ impl Bucket {
             totals: self.selected_totals(names, selection),
             ..Breakdown::default()
         };
-        for (key, usage) in &self.pairs {
+        for (key, usage) in self.pairs.iter() {
             if !selection.admits(names, *key) {
                 continue;
             }

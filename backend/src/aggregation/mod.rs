@@ -7,6 +7,7 @@ pub mod coalescer;
 pub mod commit;
 pub mod coverage;
 pub mod names;
+pub mod pair_map;
 pub mod pipeline;
 pub mod plan;
 

@@ -62,15 +62,32 @@ impl TimeRing {
             _ => {
                 slot.bucket.clear();
                 slot.start_ms = Some(start);
+                // Time moved on: the period before is complete, so its
+                // bucket no longer needs room to grow, and the new one will
+                // likely hold as many pairs: one allocation of that size
+                // instead of a series of growing ones.
+                let before = self.index(start - self.slot_ms);
+                if before != index && self.slots[before].start_ms == Some(start - self.slot_ms) {
+                    self.slots[before].bucket.shrink();
+                    let expected = self.slots[before].bucket.pairs.len();
+                    self.slots[index].bucket.pairs.reserve(expected);
+                }
             }
         }
-        Some(&mut slot.bucket)
+        Some(&mut self.slots[index].bucket)
     }
 
     /// The bucket for the period starting at `start_ms` (aligned), if held.
     pub fn get(&self, start_ms: i64) -> Option<&Bucket> {
         let slot = &self.slots[self.index(start_ms)];
         (slot.start_ms == Some(start_ms)).then_some(&slot.bucket)
+    }
+
+    /// Pairs held over every slot, and the room allocated for them.
+    pub fn pair_entries(&self) -> (usize, usize) {
+        self.slots.iter().fold((0, 0), |(n, cap), s| {
+            (n + s.bucket.pairs.len(), cap + s.bucket.pairs.capacity())
+        })
     }
 
     /// Merges every held slot whose period starts in `[from_ms, to_ms)`.

@@ -1,8 +1,11 @@
 //! The catalogue's list prices, from the vendored price table the OTLP
 //! receiver also uses, so simulated and real spend are priced alike.
 
-use protocol::ModelInfo;
+use std::collections::HashMap;
+use std::sync::OnceLock;
+
 use protocol::prices::{ModelPrices, PriceTable, TokenCounts};
+use protocol::{KNOWN_MODELS, ModelInfo};
 
 static UNPRICED: ModelPrices = ModelPrices {
     input: None,
@@ -14,6 +17,17 @@ static UNPRICED: ModelPrices = ModelPrices {
 
 /// The prices of a catalogue model (a test checks every one has some).
 pub fn list_prices(model: &ModelInfo) -> &'static ModelPrices {
+    // Resolved once per catalogue model: matching runs regular expressions,
+    // and the simulator prices every call it makes.
+    static BY_ID: OnceLock<HashMap<&'static str, &'static ModelPrices>> = OnceLock::new();
+    let by_id = BY_ID.get_or_init(|| KNOWN_MODELS.iter().map(|m| (m.id, resolve(m))).collect());
+    by_id
+        .get(model.id)
+        .copied()
+        .unwrap_or_else(|| resolve(model))
+}
+
+fn resolve(model: &ModelInfo) -> &'static ModelPrices {
     PriceTable::builtin()
         .resolve(model.id, Some(model.provider_id))
         .map_or(&UNPRICED, |p| &p.model.prices)
@@ -33,7 +47,6 @@ pub fn cost(model: &ModelInfo, tokens: &TokenCounts) -> f64 {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use protocol::KNOWN_MODELS;
 
     #[test]
     fn every_catalogue_model_has_list_prices() {
