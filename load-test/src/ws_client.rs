@@ -117,6 +117,7 @@ pub async fn run(
                     let subscribe = ClientMessage::Subscribe {
                         cursor: Some(cursor.unwrap_or(head)),
                         tick_ms: Some(tick_ms),
+                        filter: Default::default(),
                     };
                     let Ok(text) = serde_json::to_string(&subscribe) else {
                         break;
@@ -157,6 +158,7 @@ pub async fn run(
                     let subscribe = ClientMessage::Subscribe {
                         cursor,
                         tick_ms: Some(tick_ms),
+                        filter: Default::default(),
                     };
                     let Ok(text) = serde_json::to_string(&subscribe) else {
                         break;

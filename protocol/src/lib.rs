@@ -8,6 +8,7 @@
 pub mod anomaly;
 pub mod error;
 pub mod feed;
+pub mod filter;
 pub mod format;
 pub mod health;
 pub mod history;
@@ -29,6 +30,7 @@ pub use anomaly::{
 };
 pub use error::{ApiErrorDetail, ErrorCode, ErrorResponse, FieldError};
 pub use feed::{IngestRequest, IngestResponse, MetricsResponse};
+pub use filter::Filter;
 pub use health::HealthResponse;
 pub use history::{CustomerUsage, HistoryBucket, HistoryResponse, ModelUsage, TenantUsage};
 pub use metric::{MetricUpdate, Metrics};

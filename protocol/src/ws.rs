@@ -11,6 +11,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::anomaly::Anomaly;
 use crate::error::ApiErrorDetail;
+use crate::filter::Filter;
 use crate::metric::MetricUpdate;
 use crate::time::{self, Timestamp};
 
@@ -64,9 +65,20 @@ pub enum ClientMessage {
         /// One of the server's tick options; the default tick otherwise.
         #[serde(default, skip_serializing_if = "Option::is_none")]
         tick_ms: Option<u32>,
+        /// Only these tenants, customers and models (within the token's
+        /// scope); everything the token may see when absent.
+        #[serde(default, skip_serializing_if = "Filter::is_empty")]
+        filter: Filter,
     },
     /// Change how often deltas are sent.
     SetTick { tick_ms: u32 },
+    /// Change what the stream carries from the current cursor on; the
+    /// server answers `subscribed`, and the client reloads its snapshot
+    /// with the same filter over REST.
+    SetFilter {
+        #[serde(default)]
+        filter: Filter,
+    },
 }
 
 /// Server → client.
@@ -170,7 +182,8 @@ mod tests {
             sub,
             ClientMessage::Subscribe {
                 cursor: Some(12),
-                tick_ms: Some(1000)
+                tick_ms: Some(1000),
+                filter: Filter::default(),
             }
         );
         let bare: ClientMessage = serde_json::from_value(json!({"type": "subscribe"})).unwrap();
@@ -178,8 +191,27 @@ mod tests {
             bare,
             ClientMessage::Subscribe {
                 cursor: None,
-                tick_ms: None
+                tick_ms: None,
+                filter: Filter::default(),
             }
+        );
+        let filtered: ClientMessage = serde_json::from_value(
+            json!({"type": "subscribe", "filter": {"tenants": ["acme"], "models": ["o1"]}}),
+        )
+        .unwrap();
+        let ClientMessage::Subscribe { filter, .. } = filtered else {
+            panic!("not a subscribe")
+        };
+        assert_eq!(
+            (filter.tenants, filter.models),
+            (vec!["acme".into()], vec!["o1".into()])
+        );
+        assert_eq!(
+            serde_json::to_value(ClientMessage::SetFilter {
+                filter: Filter::default()
+            })
+            .unwrap(),
+            json!({"type": "setFilter", "filter": {}})
         );
         assert_eq!(
             serde_json::to_value(ClientMessage::SetTick { tick_ms: 500 }).unwrap(),

@@ -77,8 +77,8 @@ pub struct RollupState {
     pub lifetime: Usage,
     /// Raw reports folded since the server started.
     pub reports: u64,
-    /// The same by tenant id, for tenant-scoped callers.
-    pub reports_by_tenant: Vec<u64>,
+    /// The same by customer–model pair, for filtered and scoped callers.
+    pub reports_by_pair: rustc_hash::FxHashMap<super::names::SeriesKey, u64>,
 }
 
 impl RollupState {
@@ -92,15 +92,14 @@ impl RollupState {
         }
     }
 
-    /// Raw reports folded since start for the tenants `selection` admits.
+    /// Raw reports folded since start for the pairs `selection` admits.
     pub fn reports_of(&self, selection: &super::Selection) -> u64 {
         if selection.is_all() {
             return self.reports;
         }
-        self.reports_by_tenant
+        self.reports_by_pair
             .iter()
-            .enumerate()
-            .filter(|(id, _)| selection.admits_tenant(*id as super::names::TenantId))
+            .filter(|(key, _)| selection.admits(&self.names, **key))
             .map(|(_, n)| n)
             .sum()
     }
@@ -129,7 +128,7 @@ impl Rollups {
                 log: UpdateLog::new(start_seq, config.log_max_entries, config.log_max_age_ms),
                 lifetime: Usage::default(),
                 reports: 0,
-                reports_by_tenant: Vec::new(),
+                reports_by_pair: Default::default(),
             }),
         }
     }
@@ -158,11 +157,7 @@ impl Rollups {
             }
             state.lifetime.add(&e.usage);
             state.reports += u64::from(e.samples);
-            let t = tenant as usize;
-            if state.reports_by_tenant.len() <= t {
-                state.reports_by_tenant.resize(t + 1, 0);
-            }
-            state.reports_by_tenant[t] += u64::from(e.samples);
+            *state.reports_by_pair.entry(e.key).or_default() += u64::from(e.samples);
         }
         let last = state.log.append(entries, sealed_at_ms);
         (first, last)

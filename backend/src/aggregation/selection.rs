@@ -48,6 +48,18 @@ impl NameFilter {
         }
     }
 
+    /// What a request's [`protocol::Filter`] asks to see (empty lists admit any).
+    pub fn requested(filter: &protocol::Filter) -> Self {
+        fn set(values: &[String]) -> Option<BTreeSet<String>> {
+            (!values.is_empty()).then(|| values.iter().cloned().collect())
+        }
+        NameFilter {
+            tenants: set(&filter.tenants),
+            customers: set(&filter.customers),
+            models: set(&filter.models),
+        }
+    }
+
     pub fn is_all(&self) -> bool {
         self.tenants.is_none() && self.customers.is_none() && self.models.is_none()
     }

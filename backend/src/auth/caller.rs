@@ -1,6 +1,6 @@
 //! `Caller`: who a request comes from, as far as access is concerned.
 
-use protocol::Anomaly;
+use protocol::{Anomaly, Filter};
 
 use super::roles::{Action, Role};
 use crate::aggregation::NameFilter;
@@ -39,6 +39,17 @@ impl Caller {
             Some(set) if set.len() == 1 => set.iter().next().map(String::as_str),
             _ => None,
         }
+    }
+
+    /// What this caller sees of a request's filter: the filter within the
+    /// token's scope, never more than either.
+    pub fn view(&self, filter: &Filter) -> NameFilter {
+        NameFilter::requested(filter).within(&self.scope)
+    }
+
+    /// An anomaly this caller may see and the filter shows.
+    pub fn sees_anomaly_in(&self, filter: &Filter, anomaly: &Anomaly) -> bool {
+        self.sees_anomaly(anomaly) && filter.admits_entity(&anomaly.entity)
     }
 
     /// A scoped caller sees the anomalies of its tenants and their

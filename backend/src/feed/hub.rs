@@ -11,7 +11,7 @@
 use std::sync::Arc;
 
 use bytestring::ByteString;
-use protocol::{Anomaly, ServerMessage};
+use protocol::{Anomaly, EntityRef, ServerMessage};
 use tokio::sync::broadcast;
 
 use super::frame::SealedFrame;
@@ -28,6 +28,8 @@ pub enum Event {
 #[derive(Debug, Clone)]
 pub struct AnomalyEvent {
     pub tenant: Option<Arc<str>>,
+    /// What it is about, for sessions that filter.
+    pub entity: Arc<EntityRef>,
     pub message: ByteString,
 }
 
@@ -55,9 +57,12 @@ impl Hub {
     pub fn publish_anomaly(&self, anomaly: &Anomaly) {
         if let Some(message) = anomaly_message(anomaly) {
             let tenant = anomaly.entity.tenant().map(Arc::from);
-            let _ = self
-                .tx
-                .send(Event::Anomaly(AnomalyEvent { tenant, message }));
+            let entity = Arc::new(anomaly.entity.clone());
+            let _ = self.tx.send(Event::Anomaly(AnomalyEvent {
+                tenant,
+                entity,
+                message,
+            }));
         }
     }
 }

@@ -16,6 +16,7 @@ use crate::anomaly::Decision;
 use crate::auth::{Authorized, Decide, Read};
 use crate::error::ApiError;
 use crate::routes::body;
+use crate::routes::filter::{FilterParams, RequestFilter};
 use crate::state::AppState;
 
 /// Largest action body (a reason of 500 characters fits many times over).
@@ -52,7 +53,7 @@ fn status_filter(text: Option<&str>) -> Result<StatusFilter, ApiError> {
     get,
     path = protocol::paths::ANOMALIES,
     tag = "anomalies",
-    params(ListParams),
+    params(ListParams, FilterParams),
     responses(
         (status = 200, description = "Anomalies with severity, trend and cause", body = AnomaliesResponse),
         (status = 400, description = "Bad filter", body = protocol::ErrorResponse),
@@ -64,6 +65,7 @@ pub async fn list(
     auth: Authorized<Read>,
     state: web::Data<AppState>,
     query: web::Query<ListParams>,
+    RequestFilter(filter): RequestFilter,
 ) -> Result<web::Json<AnomaliesResponse>, ApiError> {
     let status = status_filter(query.status.as_deref())?;
     let limit = parse_count("limit", query.limit.as_deref(), 100, 500)?;
@@ -73,7 +75,7 @@ pub async fn list(
             StatusFilter::Only(s) => Some(s),
         },
         limit,
-        |a| auth.caller.sees_anomaly(a),
+        |a| auth.caller.sees_anomaly_in(&filter, a),
     );
     Ok(web::Json(AnomaliesResponse { anomalies }))
 }

@@ -15,6 +15,7 @@ use crate::aggregation::plan::{self, Source};
 use crate::aggregation::query::{self, HistoryQuery, MAX_HISTORY_BUCKETS};
 use crate::auth::{Authorized, Read};
 use crate::error::ApiError;
+use crate::routes::filter::{FilterParams, RequestFilter};
 use crate::routes::params;
 use crate::state::AppState;
 
@@ -48,7 +49,7 @@ pub struct HistoryParams {
     get,
     path = protocol::paths::HISTORY,
     tag = "history",
-    params(HistoryParams),
+    params(HistoryParams, FilterParams),
     responses(
         (status = 200, description = "Buckets covering the range", body = HistoryResponse),
         (status = 400, description = "Malformed, reversed, future, too old or too fine a range, or window with from/to", body = protocol::ErrorResponse),
@@ -61,6 +62,7 @@ pub async fn history(
     auth: Authorized<Read>,
     state: web::Data<AppState>,
     query: web::Query<HistoryParams>,
+    RequestFilter(filter): RequestFilter,
 ) -> Result<web::Json<HistoryResponse>, ApiError> {
     let now = Utc::now();
     let range = params::range(
@@ -125,7 +127,7 @@ pub async fn history(
         _ => Vec::new(),
     };
     let rollups = state.rollups.read();
-    let selection = auth.caller.scope.resolve(&rollups.names);
+    let selection = auth.caller.view(&filter).resolve(&rollups.names);
     Ok(web::Json(query::history(
         &rollups, &q, &plan, &stored, &selection,
     )))

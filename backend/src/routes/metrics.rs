@@ -12,6 +12,7 @@ use utoipa::IntoParams;
 use crate::aggregation::{Expired, query};
 use crate::auth::{Authorized, Read};
 use crate::error::ApiError;
+use crate::routes::filter::{FilterParams, RequestFilter};
 use crate::routes::params;
 use crate::state::AppState;
 
@@ -51,7 +52,7 @@ fn expired(cursor: u64, e: Expired) -> ApiError {
     get,
     path = protocol::paths::METRICS,
     tag = "feed",
-    params(FeedParams),
+    params(FeedParams, FilterParams),
     responses(
         (status = 200, description = "Updates in seq order (consecutive, or with holes where a tenant-scoped token sees only its tenants)", body = MetricsResponse),
         (status = 400, description = "Malformed, future or too old parameter, or cursor and since together", body = protocol::ErrorResponse),
@@ -64,6 +65,7 @@ pub async fn feed(
     auth: Authorized<Read>,
     state: web::Data<AppState>,
     query: web::Query<FeedParams>,
+    RequestFilter(filter): RequestFilter,
 ) -> Result<web::Json<MetricsResponse>, ApiError> {
     let now = Utc::now();
     let limit = parse_count(
@@ -114,7 +116,7 @@ pub async fn feed(
             .cursor_at((now - ChronoDuration::seconds(DEFAULT_LOOKBACK_SECS)).timestamp_millis())
             .unwrap_or_else(|e| e.oldest_cursor),
     };
-    let selection = auth.caller.scope.resolve(&rollups.names);
+    let selection = auth.caller.view(&filter).resolve(&rollups.names);
     let page = query::updates_after(&rollups, cursor, limit, &selection)
         .map_err(|e| expired(cursor, e))?;
     drop(rollups);

@@ -4,6 +4,7 @@
 
 pub mod anomalies;
 pub mod body;
+pub mod filter;
 pub mod health;
 pub mod history;
 pub mod ingest;

@@ -11,6 +11,7 @@ use utoipa::IntoParams;
 use crate::aggregation::query;
 use crate::auth::{Authorized, Read};
 use crate::error::ApiError;
+use crate::routes::filter::{FilterParams, RequestFilter};
 use crate::routes::params;
 use crate::state::AppState;
 
@@ -39,7 +40,7 @@ pub struct StatsParams {
     get,
     path = protocol::paths::STATS,
     tag = "stats",
-    params(StatsParams),
+    params(StatsParams, FilterParams),
     responses(
         (status = 200, description = "Spend rate, totals, cost by model, top customers, tenants", body = StatsResponse),
         (status = 400, description = "Bad window or range", body = protocol::ErrorResponse),
@@ -51,6 +52,7 @@ pub async fn stats(
     auth: Authorized<Read>,
     state: web::Data<AppState>,
     query: web::Query<StatsParams>,
+    RequestFilter(filter): RequestFilter,
 ) -> Result<web::Json<StatsResponse>, ApiError> {
     let now = Utc::now();
     let range = params::range(
@@ -70,9 +72,9 @@ pub async fn stats(
     let open_anomalies = state
         .book
         .read()
-        .open_count_where(|a| caller.sees_anomaly(a)) as u32;
+        .open_count_where(|a| caller.sees_anomaly_in(&filter, a)) as u32;
     let rollups = state.rollups.read();
-    let selection = caller.scope.resolve(&rollups.names);
+    let selection = caller.view(&filter).resolve(&rollups.names);
     let window = query::window(&rollups, from, to, now).breakdown(&rollups.names, &selection);
     let (spend_rate_per_hour, spend_rate_5m_ago_per_hour) =
         query::spend_rates(&rollups, &selection, now);

@@ -18,7 +18,7 @@ use bytestring::ByteString;
 use chrono::Utc;
 use protocol::limits::{DEFAULT_TICK_MS, FRAME_MS, TICK_OPTIONS_MS};
 use protocol::validate::validate_tick;
-use protocol::{ApiErrorDetail, ClientMessage, ErrorCode, ServerMessage};
+use protocol::{ApiErrorDetail, ClientMessage, ErrorCode, Filter, ServerMessage};
 use tokio::sync::broadcast::error::RecvError;
 
 use super::subscription::{FrameOutcome, Subscription};
@@ -53,6 +53,7 @@ pub async fn run(
         session: Some(session),
         state,
         caller,
+        filter: Filter::default(),
         last_sent: now,
         last_heard: now,
         last_ping: now,
@@ -91,6 +92,8 @@ struct Connection {
     session: Option<Session>,
     state: AppState,
     caller: Caller,
+    /// What the client asked to see (within the caller's scope).
+    filter: Filter,
     last_sent: Instant,
     last_heard: Instant,
     last_ping: Instant,
@@ -197,8 +200,14 @@ impl Connection {
     ) -> Result<(), Disconnect> {
         match message {
             AggregatedMessage::Text(text) => match serde_json::from_str::<ClientMessage>(&text) {
-                Ok(ClientMessage::Subscribe { cursor, tick_ms }) => {
-                    let tick = match validate_tick(tick_ms.unwrap_or(DEFAULT_TICK_MS)) {
+                Ok(ClientMessage::Subscribe {
+                    cursor,
+                    tick_ms,
+                    filter,
+                }) => {
+                    let checked = validate_tick(tick_ms.unwrap_or(DEFAULT_TICK_MS))
+                        .and_then(|tick| filter.validate("filter.").map(|()| tick));
+                    let tick = match checked {
                         Ok(tick) => tick,
                         Err(e) => {
                             return self
@@ -212,7 +221,34 @@ impl Connection {
                     };
                     // A fresh receiver first, so nothing sealed after the log read is missed.
                     *rx = self.state.hub.subscribe();
+                    self.filter = filter;
                     self.subscribe(cursor, tick, subscription).await
+                }
+                Ok(ClientMessage::SetFilter { filter }) => {
+                    match (filter.validate("filter."), subscription.as_ref()) {
+                        (Ok(()), Some(sub)) => {
+                            // From the cursor the client holds, with the new filter.
+                            let (cursor, tick) = (sub.cursor(), sub.tick_ms());
+                            self.filter = filter;
+                            self.subscribe(Some(cursor), tick, subscription).await
+                        }
+                        (Ok(()), None) => {
+                            self.send_error(
+                                ErrorCode::InvalidBody,
+                                "subscribe before setFilter".into(),
+                                None,
+                            )
+                            .await
+                        }
+                        (Err(e), _) => {
+                            self.send_error(
+                                ErrorCode::InvalidParameter,
+                                e.to_string(),
+                                Some(e.field),
+                            )
+                            .await
+                        }
+                    }
                 }
                 Ok(ClientMessage::SetTick { tick_ms }) => {
                     match (validate_tick(tick_ms), subscription.as_mut()) {
@@ -295,7 +331,8 @@ impl Connection {
             tick_ms,
         })
         .await?;
-        *subscription = Some(Subscription::new(start, tick_ms, &self.caller.scope));
+        let view = self.caller.view(&self.filter);
+        *subscription = Some(Subscription::new(start, tick_ms, &view));
         self.catch_up(subscription).await
     }
 
@@ -362,12 +399,14 @@ impl Connection {
     ) -> Result<(), Disconnect> {
         self.catch_up(subscription).await?;
         if subscription.is_some() {
-            let caller = &self.caller;
+            let (caller, filter) = (&self.caller, &self.filter);
             let recent = self
                 .state
                 .book
                 .read()
-                .list_where(None, ANOMALIES_AFTER_LAG, |a| caller.sees_anomaly(a));
+                .list_where(None, ANOMALIES_AFTER_LAG, |a| {
+                    caller.sees_anomaly_in(filter, a)
+                });
             for anomaly in recent.iter().rev() {
                 if let Some(message) = anomaly_message(anomaly) {
                     self.send(message).await?;
@@ -384,11 +423,12 @@ impl Connection {
     ) -> Result<(), Disconnect> {
         match event {
             Event::Anomaly(event) => {
-                let visible = self.caller.scope.tenants.is_none()
+                let visible = (self.caller.scope.tenants.is_none()
                     || event
                         .tenant
                         .as_deref()
-                        .is_some_and(|t| self.caller.sees_tenant(t));
+                        .is_some_and(|t| self.caller.sees_tenant(t)))
+                    && self.filter.admits_entity(&event.entity);
                 if visible {
                     self.send(event.message).await
                 } else {

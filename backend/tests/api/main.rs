@@ -4,6 +4,7 @@
 mod access;
 mod anomalies;
 mod feed;
+mod filters;
 mod helpers;
 mod history;
 mod hostile;

@@ -12,22 +12,22 @@ use tokio_tungstenite::{MaybeTlsStream, WebSocketStream};
 
 use crate::helpers::{TestApp, report, spawn};
 
-type Ws = WebSocketStream<MaybeTlsStream<TcpStream>>;
+pub type Ws = WebSocketStream<MaybeTlsStream<TcpStream>>;
 
-async fn connect(app: &TestApp) -> Ws {
+pub async fn connect(app: &TestApp) -> Ws {
     let (ws, _) = tokio_tungstenite::connect_async(format!("ws://127.0.0.1:{}/ws", app.port))
         .await
         .expect("websocket connects");
     ws
 }
 
-async fn send(ws: &mut Ws, message: &ClientMessage) {
+pub async fn send(ws: &mut Ws, message: &ClientMessage) {
     let text = serde_json::to_string(message).unwrap();
     ws.send(Message::Text(text.into())).await.expect("sent");
 }
 
 /// The next protocol message, skipping heartbeats and control frames.
-async fn next(ws: &mut Ws) -> ServerMessage {
+pub async fn next(ws: &mut Ws) -> ServerMessage {
     loop {
         let frame = tokio::time::timeout(Duration::from_secs(10), ws.next())
             .await
@@ -43,7 +43,7 @@ async fn next(ws: &mut Ws) -> ServerMessage {
     }
 }
 
-async fn hello_cursor(ws: &mut Ws) -> u64 {
+pub async fn hello_cursor(ws: &mut Ws) -> u64 {
     match next(ws).await {
         ServerMessage::Hello {
             cursor,
@@ -58,7 +58,15 @@ async fn hello_cursor(ws: &mut Ws) -> u64 {
 }
 
 async fn subscribe(ws: &mut Ws, cursor: Option<u64>, tick_ms: Option<u32>) -> ServerMessage {
-    send(ws, &ClientMessage::Subscribe { cursor, tick_ms }).await;
+    send(
+        ws,
+        &ClientMessage::Subscribe {
+            cursor,
+            tick_ms,
+            filter: Default::default(),
+        },
+    )
+    .await;
     next(ws).await
 }
 

@@ -52,6 +52,7 @@ async fn subscribed(ws: &mut Ws) -> u64 {
     let subscribe = serde_json::to_string(&ClientMessage::Subscribe {
         cursor: None,
         tick_ms: None,
+        filter: Default::default(),
     })
     .unwrap();
     ws.send(Message::Text(subscribe.into())).await.unwrap();
