@@ -1,5 +1,6 @@
 //! The root component: reads the URL, starts the services, lays out the panels.
 
+use std::cell::RefCell;
 use std::rc::Rc;
 use std::time::Duration;
 
@@ -8,16 +9,19 @@ use futures_channel::mpsc::{UnboundedSender, unbounded};
 
 use crate::components::anomaly_list::AnomalyList;
 use crate::components::cost_gauge::CostGauge;
+use crate::components::filter_bar::{FilterBar, Suggestion};
 use crate::components::header::Header;
 use crate::components::model_breakdown::ModelBreakdown;
 use crate::components::playback_controls::PlaybackControls;
 use crate::components::sign_in::SignIn;
 use crate::components::token_chart::TokenChart;
 use crate::components::top_customers::TopCustomers;
+use crate::hooks::use_panel_view;
 use crate::logic::feed_machine::Wake;
 use crate::logic::settings::{Mode, Settings};
+use crate::logic::views;
 use crate::services::frame::{self, Frame};
-use crate::services::{access, anomalies, browser, clock, feed, history, instrumentation};
+use crate::services::{access, anomalies, browser, clock, feed, filter, history, instrumentation};
 use crate::state::{ACCESS, NOW_SECOND, PLAYBACK, SETTINGS};
 
 #[component]
@@ -31,18 +35,28 @@ pub fn App() -> Element {
     let feed = use_services();
 
     // The URL mirrors the settings, and the feed hears about every change.
+    // A new filter is a new history entry (Back undoes a drill-down) and
+    // restarts the feed, whose store holds the old view.
     let settings_wakes = feed.clone();
+    let shown_filter = use_hook(|| Rc::new(RefCell::new(None)));
     use_effect(move || {
         let feed = &settings_wakes;
-        let query = SETTINGS.read().to_query();
-        browser::replace_query(&query);
-        let _ = feed.unbounded_send(Wake::Settings);
+        let s = SETTINGS.read();
+        let previous = shown_filter.replace(Some(s.filter.clone()));
+        let new_filter = previous.is_some_and(|f| f != s.filter);
+        browser::set_query(&s.to_query(), new_filter);
+        if new_filter {
+            let _ = feed.unbounded_send(Wake::Filter);
+            spawn(anomalies::refresh());
+        } else {
+            let _ = feed.unbounded_send(Wake::Settings);
+        }
     });
-    // Historical data reloads only when the mode or range changes; a newer
-    // request replaces (and cancels) an older one.
+    // Historical data reloads only when the mode, range or filter changes; a
+    // newer request replaces (and cancels) an older one.
     let history_key = use_memo(|| {
         let s = SETTINGS.read();
-        (s.mode, s.range)
+        (s.mode, s.range, s.filter.clone())
     });
     let _history = use_resource(move || {
         let _key = history_key();
@@ -54,6 +68,10 @@ pub fn App() -> Element {
         (s.wall, s.mode)
     });
     let (wall, mode) = layout();
+    let current_filter = use_memo(|| SETTINGS.read().filter.clone());
+    let customers = use_panel_view(views::customers_view);
+    let models = use_panel_view(views::models_view);
+    let suggestions = use_memo(move || suggestions(customers(), models()));
     let access = ACCESS.read().clone();
     let (sign_in_wakes, sign_out_wakes) = (feed.clone(), feed);
     rsx! {
@@ -74,6 +92,12 @@ pub fn App() -> Element {
                     access::sign_out();
                     let _ = sign_out_wakes.unbounded_send(Wake::Credentials);
                 },
+            }
+            FilterBar {
+                filter: current_filter(),
+                suggestions: suggestions(),
+                wall,
+                on_change: filter::set,
             }
             if mode == Mode::Historical {
                 PlaybackControls {}
@@ -114,6 +138,12 @@ fn use_services() -> UnboundedSender<Wake> {
             for event in ["online", "offline"] {
                 listeners.push(wake_on(&window, event, Wake::Network));
             }
+            // Back and Forward restore the settings their URL holds.
+            listeners.push(gloo_events::EventListener::new(&window, "popstate", |_| {
+                let mut s = Settings::from_query(&browser::location_search());
+                s.paused = SETTINGS.peek().paused;
+                *SETTINGS.write() = s;
+            }));
         }
         (wakes, Rc::new(listeners))
     });
@@ -137,4 +167,36 @@ async fn clock_loop(frame: Frame) {
             frame.tick();
         }
     }
+}
+
+/// Names the filter field offers: tenants and customers in view, and every
+/// model the catalogue knows or the view shows.
+fn suggestions(
+    customers: Option<views::CustomersView>,
+    models: Option<Vec<crate::logic::aggregate::ModelShare>>,
+) -> Vec<Suggestion> {
+    use protocol::filter::Dimension;
+    let mut out: Vec<Suggestion> = Vec::new();
+    let mut push = |dimension: Dimension, name: &str| {
+        if !out
+            .iter()
+            .any(|s| s.dimension == dimension && s.name == name)
+        {
+            out.push(Suggestion {
+                dimension,
+                name: name.to_string(),
+            });
+        }
+    };
+    for row in customers.iter().flat_map(|c| c.rows.iter()) {
+        push(Dimension::Tenant, &row.tenant_id);
+        push(Dimension::Customer, &row.customer_id);
+    }
+    for m in models.iter().flatten() {
+        push(Dimension::Model, &m.model);
+    }
+    for m in protocol::KNOWN_MODELS.iter() {
+        push(Dimension::Model, m.id);
+    }
+    out
 }

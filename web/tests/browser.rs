@@ -336,7 +336,7 @@ fn acknowledging_an_anomaly_survives_a_reload() {
         })
         .await;
         let id = b.attr("li.anomaly[data-status=open]", "data-anomaly-id").await;
-        b.click(&format!("li.anomaly[data-anomaly-id='{id}'] button")).await;
+        b.click(&format!("li.anomaly[data-anomaly-id='{id}'] .anomaly-actions button")).await;
         b.wait_for(Duration::from_secs(5), "the anomaly to leave the open list", || {
             let id = id.clone();
             let b = &b;

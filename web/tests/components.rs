@@ -10,6 +10,8 @@ use std::time::Duration;
 use chrono::{FixedOffset, TimeDelta, Utc};
 use dioxus::dioxus_core::{ElementId, Mutation};
 use dioxus::prelude::*;
+use protocol::Filter;
+use protocol::filter::Dimension;
 use protocol::{
     Anomaly, AnomalyMetric, AnomalyStatus, Cause, Contributor, CustomerUsage, EntityKind,
     EntityRef, HistoryBucket, HistoryResponse, Metrics, ModelUsage, Severity, TimeWindow,
@@ -18,12 +20,14 @@ use protocol::{
 use web::components::anomaly_item::AnomalyItem;
 use web::components::connection_indicator::LinkBadge;
 use web::components::cost_gauge::{CostGauge, GaugeDial};
+use web::components::filter_bar::{FilterBar, Suggestion};
 use web::components::model_breakdown::ModelDonut;
 use web::components::token_chart::{Marker, TokenBars};
 use web::components::top_customers::{CustomerTable, TopCustomers};
 use web::logic::aggregate::{CustomerRow, ModelShare, TokenPoint};
 use web::logic::colors::model_color;
 use web::logic::connection::{LinkState, Transport};
+use web::logic::drill;
 use web::logic::ranking::SortKey;
 use web::logic::store::Part;
 use web::logic::views::{CustomersView, GaugeView, TokenView};
@@ -244,7 +248,10 @@ fn anomaly_item_shows_context_and_actions() {
     let open = dioxus::ssr::render_element(rsx! {
         AnomalyItem { anomaly: anomaly.clone(), status: AnomalyStatus::Open, offset: utc() }
     });
-    assert!(open.contains("Customer acme-17 (acme)"));
+    assert!(
+        open.contains(r#"data-drill="customer""#) && open.contains(">acme-17</button> (acme)"),
+        "the entity is a drill-down into the customer: {open}"
+    );
     assert!(open.contains("since 10:00 · ongoing"));
     assert!(
         open.contains("$512.00/h") && open.contains("vs $100.00/h expected (×5.1)"),
@@ -255,7 +262,11 @@ fn anomaly_item_shows_context_and_actions() {
         "a peak within 5% of the current value says nothing new"
     );
     assert!(open.contains("82% of the +$412/h"));
-    assert!(open.contains("acme-17 · Claude Opus 4") && open.contains("82% of excess"));
+    assert!(
+        open.contains(">acme-17</button> · ") && open.contains(">Claude Opus 4</button>"),
+        "contributors drill into their customer and model: {open}"
+    );
+    assert!(open.contains("82% of excess"));
     assert!(open.contains(r#"class="sparkline""#));
     assert!(open.contains(">Acknowledge<") && open.contains(">Dismiss<"));
     assert!(
@@ -397,8 +408,12 @@ fn customer_table_sorts_by_clicked_header_and_shows_rank_changes() {
 
     // Header buttons in column order: Tenant, Customer, Calls, Tokens,
     // Cached, Cost, Latency, Share.
-    let headers = listeners(&mutations.edits, "click");
-    assert_eq!(headers.len(), 8);
+    let clickable = listeners(&mutations.edits, "click");
+    // Then each row's tenant and customer, which drill into their view.
+    assert_eq!(clickable.len(), 8 + 3 * 2);
+    assert_eq!(html.matches(r#"data-drill="customer""#).count(), 3);
+    assert!(html.contains(r#"title="Show only tenant acme""#));
+    let headers = &clickable[6..];
     click(&mut dom, headers[4]);
     assert_eq!(
         order(&dioxus::ssr::render(&dom)),
@@ -605,4 +620,102 @@ fn sign_in_asks_for_a_token_and_says_when_one_was_refused() {
     assert!(again.contains("sign-in-refused"), "{again}");
     assert!(again.contains(r#"role="alert""#), "{again}");
     assert!(again.contains("not accepted"), "{again}");
+}
+
+static CHANGED: GlobalSignal<Option<Filter>> = Signal::global(|| None);
+
+fn filter_bar_fixture() -> Element {
+    let filter = Filter::default()
+        .with(Dimension::Tenant, "acme")
+        .with(Dimension::Customer, "acme-17")
+        .with(Dimension::Model, "o1");
+    let suggestions = vec![
+        Suggestion {
+            dimension: Dimension::Customer,
+            name: "acme-17".into(),
+        },
+        Suggestion {
+            dimension: Dimension::Customer,
+            name: "acme-3".into(),
+        },
+        Suggestion {
+            dimension: Dimension::Model,
+            name: "gpt-4o".into(),
+        },
+    ];
+    rsx! {
+        FilterBar {
+            filter,
+            suggestions,
+            wall: false,
+            on_change: move |f| *CHANGED.write() = Some(f),
+        }
+    }
+}
+
+#[test]
+fn filter_bar_shows_a_breadcrumb_that_steps_back_and_clears() {
+    dioxus::html::set_event_converter(Box::new(dioxus::html::SerializedHtmlEventConverter));
+    let mut dom = VirtualDom::new(filter_bar_fixture);
+    let mutations = dom.rebuild_to_vec();
+    let html = dioxus::ssr::render(&dom);
+    let crumbs: Vec<usize> = ["acme", "acme-17", "o1"]
+        .iter()
+        .map(|n| html.find(&format!(r#"class="crumb-name">{n}<"#)).unwrap())
+        .collect();
+    assert!(
+        crumbs.windows(2).all(|w| w[0] < w[1]),
+        "tenant › customer › model"
+    );
+    assert!(html.contains(r#"aria-label="Remove customer acme-17""#));
+    // The field offers names of the chosen kind not already filtered.
+    assert!(html.contains(r#"value="acme-3""#) && !html.contains(r#"<option value="acme-17""#));
+    assert!(!html.contains(r#"value="gpt-4o""#));
+
+    // Five buttons: All spend, a remove per crumb, and Back; each click
+    // (on a fresh bar) offers one filter. Dioxus does not promise the order
+    // listeners are created in, so the outcomes are compared as a set.
+    let clicks = listeners(&mutations.edits, "click");
+    assert_eq!(clicks.len(), 5);
+    let mut outcomes: Vec<Filter> = (0..clicks.len())
+        .map(|i| {
+            let mut dom = VirtualDom::new(filter_bar_fixture);
+            let ids = listeners(&dom.rebuild_to_vec().edits, "click");
+            click(&mut dom, ids[i]);
+            dom.in_runtime(|| CHANGED.peek().clone()).unwrap()
+        })
+        .collect();
+    let shown = |f: &Filter| format!("{:?}", f.to_pairs());
+    outcomes.sort_by_key(shown);
+    let full = Filter::default()
+        .with(Dimension::Tenant, "acme")
+        .with(Dimension::Customer, "acme-17")
+        .with(Dimension::Model, "o1");
+    let mut expected = vec![
+        Filter::default(),
+        drill::remove(&full, Dimension::Tenant, "acme"),
+        drill::remove(&full, Dimension::Customer, "acme-17"),
+        // Remove the model and Back (which drops the last crumb) agree.
+        drill::remove(&full, Dimension::Model, "o1"),
+        drill::back(&full),
+    ];
+    expected.sort_by_key(shown);
+    assert_eq!(outcomes, expected);
+}
+
+fn wall_bar(filter: Filter) -> String {
+    fn fixture(filter: Filter) -> Element {
+        rsx! { FilterBar { filter, suggestions: vec![], wall: true, on_change: move |_| {} } }
+    }
+    let mut dom = VirtualDom::new_with_props(fixture, filter);
+    dom.rebuild_in_place();
+    dioxus::ssr::render(&dom)
+}
+
+#[test]
+fn filter_bar_on_the_wall_is_one_line_without_controls() {
+    let html = wall_bar(Filter::default().with(Dimension::Tenant, "hooli"));
+    assert!(html.contains("Showing only") && html.contains("<strong>hooli</strong>"));
+    assert!(!html.contains("<button") && !html.contains("<input"));
+    assert!(!wall_bar(Filter::default()).contains("Showing only"));
 }

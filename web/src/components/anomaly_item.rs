@@ -6,9 +6,11 @@ use dioxus::prelude::*;
 use protocol::models::model_label;
 use protocol::{Anomaly, AnomalyMetric, AnomalyStatus, EntityKind, Severity};
 
+use crate::components::drill_button::DrillButton;
 use crate::components::sparkline::Sparkline;
 use crate::logic::format::{clock, compact, percent, usd, usd_per_hour};
 use crate::services::anomalies;
+use protocol::filter::Dimension;
 
 fn value(metric: AnomalyMetric, v: f64) -> String {
     match metric {
@@ -17,12 +19,23 @@ fn value(metric: AnomalyMetric, v: f64) -> String {
     }
 }
 
-fn entity(a: &Anomaly) -> String {
+/// What the anomaly is about, its name a drill-down into it.
+fn entity(a: &Anomaly, plain: bool) -> Element {
+    let id = a.entity.id.clone();
     match (a.entity.kind, &a.entity.tenant_id) {
-        (EntityKind::Customer, Some(t)) => format!("Customer {} ({t})", a.entity.id),
-        (EntityKind::Customer, None) => format!("Customer {}", a.entity.id),
-        (EntityKind::Tenant, _) => format!("Tenant {}", a.entity.id),
-        (EntityKind::Model, _) => format!("Model {}", model_label(&a.entity.id)),
+        (EntityKind::Customer, tenant) => rsx! {
+            "Customer "
+            DrillButton { dimension: Dimension::Customer, name: id, plain }
+            if let Some(t) = tenant { " ({t})" }
+        },
+        (EntityKind::Tenant, _) => rsx! {
+            "Tenant "
+            DrillButton { dimension: Dimension::Tenant, name: id, plain }
+        },
+        (EntityKind::Model, _) => rsx! {
+            "Model "
+            DrillButton { dimension: Dimension::Model, label: model_label(&id).to_string(), name: id, plain }
+        },
     }
 }
 
@@ -75,7 +88,7 @@ pub fn AnomalyItem(
             "aria-describedby": "{cause_id}",
             div { class: "anomaly-head",
                 span { class: "severity", "{severity}" }
-                span { class: "anomaly-entity", "{entity(a)}" }
+                span { class: "anomaly-entity", {entity(a, readonly)} }
                 span { class: "anomaly-time", "{when}" }
             }
             div { class: "anomaly-body",
@@ -137,7 +150,11 @@ pub fn AnomalyItem(
                         for c in a.cause.contributors.iter().take(5) {
                             li { key: "{c.customer_id}/{c.model}",
                                 span { class: "contrib-bar", style: "width: {(c.share * 100.0).clamp(0.0, 100.0):.0}%" }
-                                span { class: "contrib-name", "{c.customer_id} · {model_label(&c.model)}" }
+                                span { class: "contrib-name",
+                                    DrillButton { dimension: Dimension::Customer, name: c.customer_id.clone(), plain: readonly }
+                                    " · "
+                                    DrillButton { dimension: Dimension::Model, name: c.model.clone(), label: model_label(&c.model).to_string(), plain: readonly }
+                                }
                                 span { class: "contrib-share", "{percent(c.share)} of excess" }
                                 span { class: "contrib-rate", "{usd(c.observed_usd_per_hour)}/h vs {usd(c.expected_usd_per_hour)}/h" }
                             }

@@ -9,6 +9,8 @@ pub mod cost_gauge;
 pub mod csv_button;
 pub mod data_age;
 pub mod date_range_picker;
+pub mod drill_button;
+pub mod filter_bar;
 pub mod header;
 pub mod model_breakdown;
 pub mod panel;

@@ -4,6 +4,7 @@
 use dioxus::prelude::*;
 use protocol::models::model_label;
 
+use crate::components::drill_button::DrillButton;
 use crate::components::panel::{Panel, Placeholder};
 use crate::hooks::use_panel_view;
 use crate::logic::aggregate::ModelShare;
@@ -12,6 +13,7 @@ use crate::logic::colors::model_color;
 use crate::logic::format::{cost_text, percent, usd};
 use crate::logic::views;
 use crate::services::instrumentation;
+use protocol::filter::Dimension;
 
 #[component]
 pub fn ModelBreakdown() -> Element {
@@ -55,7 +57,9 @@ pub fn ModelDonut(models: Vec<ModelShare>) -> Element {
                 for m in models.iter() {
                     li { key: "{m.model}",
                         span { class: "swatch", style: "background: {model_color(&m.model)}" }
-                        span { class: "legend-name", title: "{m.model}", "{model_label(&m.model)}" }
+                        span { class: "legend-name", title: "{m.model}",
+                            DrillButton { dimension: Dimension::Model, name: m.model.clone(), label: model_label(&m.model).to_string() }
+                        }
                         span { class: "legend-value", "{cost_text(&m.metrics)}" }
                         span { class: "legend-share", "{percent(m.share)}" }
                     }

@@ -5,6 +5,7 @@
 use dioxus::prelude::*;
 
 use crate::components::csv_button::CsvButton;
+use crate::components::drill_button::DrillButton;
 use crate::components::panel::{Panel, Placeholder};
 use crate::hooks::{current, use_panel_view};
 use crate::logic::aggregate::CustomerRow;
@@ -18,6 +19,7 @@ use crate::logic::ranking::{
 use crate::logic::views::{self, CustomersView};
 use crate::services::{clock, instrumentation};
 use crate::state::SETTINGS;
+use protocol::filter::Dimension;
 
 /// Rows shown; the CSV has them all.
 pub const ROWS_SHOWN: usize = 15;
@@ -129,8 +131,12 @@ pub fn CustomerTable(
                                         "{rank} "
                                         span { class: "rank-change {class}", title: "rank {label}", "aria-label": "rank {label}", "{mark}" }
                                     }
-                                    td { "{row.tenant_id}" }
-                                    td { class: "customer-id", "{row.customer_id}" }
+                                    td {
+                                        DrillButton { dimension: Dimension::Tenant, name: row.tenant_id.clone() }
+                                    }
+                                    td { class: "customer-id",
+                                        DrillButton { dimension: Dimension::Customer, name: row.customer_id.clone() }
+                                    }
                                     td { class: "num", "{group_thousands(row.metrics.total_calls)}" }
                                     td { class: "num", "{compact(row.metrics.total_tokens as f64)}" }
                                     td { class: "num cached", title: "share of input tokens read from the prompt cache", "{cached_share(&row.metrics)}" }

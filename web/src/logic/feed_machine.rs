@@ -39,6 +39,8 @@ pub enum Wake {
     Reload,
     /// The viewer signed in (or out): try again with the new token.
     Credentials,
+    /// The filter changed: what the store holds is for another view.
+    Filter,
 }
 
 /// What the machine reads from the world when it decides. The shell answers
@@ -224,6 +226,14 @@ impl FeedMachine {
     pub fn on(&mut self, event: Event, world: &impl World) -> Step {
         let mut effects = Vec::new();
         match (self.phase, event) {
+            (phase, Event::Woken(Wake::Filter)) => {
+                // Start over: empty store, snapshots and stream for the new filter.
+                if matches!(phase, Phase::Socket { .. }) {
+                    effects.push(Effect::CloseSocket);
+                }
+                self.phase = Phase::ResettingStore;
+                step(effects, Action::ResetStore)
+            }
             (Phase::Waiting { .. }, Event::TimerFired) => self.decide(world, effects),
             (Phase::Waiting { notice_visibility }, Event::Woken(reason)) => {
                 if notice_visibility {
@@ -932,6 +942,30 @@ mod tests {
                 vec![show(LinkState::Error("server said 400: bad limit".into()))],
                 wait(60_000)
             )
+        );
+    }
+
+    #[test]
+    fn a_new_filter_starts_over_from_an_empty_store() {
+        let mut w = Fake::default();
+        let mut m = streaming(&w, 120);
+        assert_eq!(
+            m.on(Event::Woken(Wake::Filter), &w),
+            step(vec![Effect::CloseSocket], Action::ResetStore)
+        );
+        w.missing = vec![Part::Fine];
+        w.resume_cursor = None;
+        assert_eq!(
+            m.on(Event::StoreReset, &w),
+            only(Action::LoadSnapshots(vec![Part::Fine]))
+        );
+        assert_eq!(m.position(), None);
+        let mut w = Fake::default();
+        let mut m = polling(&mut w);
+        m.on(polled(110, false), &w);
+        assert_eq!(
+            m.on(Event::Woken(Wake::Filter), &w),
+            only(Action::ResetStore)
         );
     }
 

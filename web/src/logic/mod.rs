@@ -9,6 +9,7 @@ pub mod chart;
 pub mod colors;
 pub mod connection;
 pub mod csv;
+pub mod drill;
 pub mod feed_machine;
 pub mod format;
 pub mod gauge;

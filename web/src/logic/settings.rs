@@ -2,8 +2,10 @@
 //! and survives a reload: `?mode=historical&window=1h&interval=5`,
 //! `?mode=historical&from=…&to=…`, `?mode=wall`.
 
+use protocol::filter::Dimension;
 use protocol::time::{format_timestamp, parse_timestamp};
-use protocol::{TimeWindow, Timestamp};
+use protocol::validate::validate_id;
+use protocol::{Filter, TimeWindow, Timestamp};
 
 /// Live follows now; historical replays a fixed range.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -39,6 +41,8 @@ pub struct Settings {
     pub poll_secs: u32,
     /// Wall display: no controls, large type, dark theme.
     pub wall: bool,
+    /// The tenants, customers and models shown (`?tenant=acme&model=…`).
+    pub filter: Filter,
     /// Not in the URL: a paused view should not stay paused after a reload.
     pub paused: bool,
 }
@@ -50,6 +54,7 @@ impl Default for Settings {
             range: Range::default(),
             poll_secs: DEFAULT_POLL_SECS,
             wall: false,
+            filter: Filter::default(),
             paused: false,
         }
     }
@@ -86,7 +91,14 @@ impl Settings {
                 }
                 ("from", t) => from = parse_timestamp(t).ok(),
                 ("to", t) => to = parse_timestamp(t).ok(),
-                _ => {}
+                (key, name) => {
+                    // A hand-edited name the server would refuse is left out.
+                    if let Some(d) = Dimension::from_param(key)
+                        && validate_id(key, name.trim()).is_ok()
+                    {
+                        s.filter = std::mem::take(&mut s.filter).with(d, name.trim());
+                    }
+                }
             }
         }
         if s.wall {
@@ -121,6 +133,9 @@ impl Settings {
         if self.poll_secs != DEFAULT_POLL_SECS {
             q.append_pair("interval", &self.poll_secs.to_string());
         }
+        for (key, name) in self.filter.to_pairs() {
+            q.append_pair(key, name);
+        }
         let q = q.finish();
         if q.is_empty() { q } else { format!("?{q}") }
     }
@@ -153,6 +168,21 @@ mod tests {
         let q = s.to_query();
         assert!(q.contains("from=2026-11-23T08%3A00%3A00.000Z"), "{q}");
         assert_eq!(Settings::from_query(&q), s);
+    }
+
+    #[test]
+    fn the_filter_is_kept_in_the_url() {
+        let s = Settings::from_query("?mode=wall&tenant=acme&model=claude-opus-4&tenant=hooli");
+        assert_eq!(s.filter.tenants, ["acme", "hooli"]);
+        assert_eq!(s.filter.models, ["claude-opus-4"]);
+        assert!(s.wall);
+        assert_eq!(
+            s.to_query(),
+            "?mode=wall&tenant=acme&tenant=hooli&model=claude-opus-4"
+        );
+        assert_eq!(Settings::from_query(&s.to_query()), s);
+        let bad = Settings::from_query("?customer=&customer=%E2%80%AEx&customer=ok%20one");
+        assert_eq!(bad.filter.customers, ["ok one"]);
     }
 
     #[test]

@@ -10,7 +10,19 @@ use protocol::{
 };
 use serde::de::DeserializeOwned;
 
+use dioxus::prelude::*;
+
 use super::access;
+use crate::state::SETTINGS;
+
+/// `path?pairs…` plus the viewer's filter, so the server sends only what
+/// the view shows.
+fn filtered(path: &str, pairs: &[(&str, &str)]) -> String {
+    let filter = SETTINGS.peek().filter.clone();
+    let mut all: Vec<(&str, &str)> = pairs.to_vec();
+    all.extend(filter.to_pairs());
+    query(path, &all)
+}
 
 /// Why a request failed, in words a viewer can act on.
 #[derive(Debug, Clone, PartialEq)]
@@ -113,7 +125,7 @@ async fn get<T: DeserializeOwned>(url: &str) -> Result<T, ApiError> {
 /// `GET /api/metrics?cursor=`: the updates after `cursor`.
 pub async fn metrics_after(cursor: u64, limit: usize) -> Result<MetricsResponse, ApiError> {
     let (cursor, limit) = (cursor.to_string(), limit.to_string());
-    get(&query(
+    get(&filtered(
         paths::METRICS,
         &[("cursor", &cursor), ("limit", &limit)],
     ))
@@ -135,18 +147,18 @@ pub async fn history(
     if let Some(step) = &step {
         pairs.push(("step", step));
     }
-    get(&query(paths::HISTORY, &pairs)).await
+    get(&filtered(paths::HISTORY, &pairs)).await
 }
 
 /// `GET /api/metrics/history?window=`: the server picks "now" and the resolution.
 pub async fn history_window(window: protocol::TimeWindow) -> Result<HistoryResponse, ApiError> {
-    get(&query(paths::HISTORY, &[("window", window.as_str())])).await
+    get(&filtered(paths::HISTORY, &[("window", window.as_str())])).await
 }
 
 /// `GET /api/anomalies?status=all`: newest first.
 pub async fn anomalies(limit: usize) -> Result<Vec<Anomaly>, ApiError> {
     let limit = limit.to_string();
-    let url = query(
+    let url = filtered(
         paths::ANOMALIES,
         &[("status", StatusFilter::All.as_str()), ("limit", &limit)],
     );

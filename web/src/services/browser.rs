@@ -63,15 +63,24 @@ pub fn take_fragment_param(name: &str) -> Option<String> {
     found
 }
 
-/// Replaces the URL's query without a reload or a history entry.
-pub fn replace_query(query: &str) {
+/// Puts `query` in the URL without a reload: as a new history entry when
+/// `push` (a drill-down that Back undoes), else in place of the current one.
+pub fn set_query(query: &str, push: bool) {
     let Some(window) = web_sys::window() else {
         return;
     };
     let path = window.location().pathname().unwrap_or_else(|_| "/".into());
+    let url = format!("{path}{query}");
+    if window.location().search().unwrap_or_default() == query {
+        return;
+    }
     if let Ok(history) = window.history() {
-        let url = format!("{path}{query}");
-        let _ = history.replace_state_with_url(&wasm_bindgen::JsValue::NULL, "", Some(&url));
+        let state = &wasm_bindgen::JsValue::NULL;
+        let _ = if push {
+            history.push_state_with_url(state, "", Some(&url))
+        } else {
+            history.replace_state_with_url(state, "", Some(&url))
+        };
     }
 }
 

@@ -234,7 +234,7 @@ async fn open_socket(cursor: u64) -> Option<Socket> {
     let subscribe = ClientMessage::Subscribe {
         cursor: Some(cursor),
         tick_ms: None,
-        filter: protocol::Filter::default(),
+        filter: SETTINGS.peek().filter.clone(),
     };
     let text = serde_json::to_string(&subscribe).ok()?;
     // Sending waits for the socket to open; a blocked socket fails here.

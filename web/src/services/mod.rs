@@ -13,6 +13,7 @@ pub mod api;
 pub mod browser;
 pub mod clock;
 pub mod feed;
+pub mod filter;
 pub mod frame;
 pub mod history;
 pub mod instrumentation;
