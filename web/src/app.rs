@@ -14,6 +14,7 @@ use crate::components::header::Header;
 use crate::components::model_breakdown::ModelBreakdown;
 use crate::components::playback_controls::PlaybackControls;
 use crate::components::sign_in::SignIn;
+use crate::components::spend_chart::SpendChart;
 use crate::components::token_chart::TokenChart;
 use crate::components::top_customers::TopCustomers;
 use crate::hooks::use_panel_view;
@@ -104,10 +105,11 @@ pub fn App() -> Element {
             }
             main { id: "panels", class: "grid",
                 CostGauge {}
-                TokenChart {}
+                SpendChart {}
                 AnomalyList {}
                 ModelBreakdown {}
                 TopCustomers {}
+                TokenChart {}
             }
         }
     }

@@ -18,14 +18,14 @@ use support::{
 
 #[test]
 #[ignore = "needs chromium; run by .ci/test"]
-fn page_shows_all_five_panels_with_live_data() {
+fn page_shows_all_six_panels_with_live_data() {
     let _serial = serial();
     let backend = Backend::start();
     runtime().block_on(async {
         let b = Browser::start().await;
         b.client.goto(&backend.url("/")).await.expect("page loads");
         wait_for_data(&b).await;
-        for panel in ["gauge", "tokens", "models", "customers", "anomalies"] {
+        for panel in ["gauge", "spend", "tokens", "models", "customers", "anomalies"] {
             assert_eq!(
                 b.count(&format!("[data-panel={panel}]")).await,
                 1,
@@ -36,6 +36,9 @@ fn page_shows_all_five_panels_with_live_data() {
         // Live token chart: exactly 60 buckets of 5 s, the newest drawn partial.
         assert_eq!(b.count("[data-panel=tokens] rect.bar").await, 60);
         assert_eq!(b.count("[data-panel=tokens] rect.bar.partial").await, 1);
+        // The spend chart has the same 60 buckets, stacked by model.
+        assert_eq!(b.count("[data-panel=spend] g.stack").await, 60);
+        assert!(b.count("[data-panel=spend] rect.segment").await > 0);
         b.wait_for(
             Duration::from_secs(20),
             "the WebSocket to stream",

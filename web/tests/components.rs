@@ -22,6 +22,7 @@ use web::components::connection_indicator::LinkBadge;
 use web::components::cost_gauge::{CostGauge, GaugeDial};
 use web::components::filter_bar::{FilterBar, Suggestion};
 use web::components::model_breakdown::ModelDonut;
+use web::components::spend_chart::SpendBars;
 use web::components::token_chart::{Marker, TokenBars};
 use web::components::top_customers::{CustomerTable, TopCustomers};
 use web::logic::aggregate::{CustomerRow, ModelShare, TokenPoint};
@@ -29,6 +30,7 @@ use web::logic::colors::model_color;
 use web::logic::connection::{LinkState, Transport};
 use web::logic::drill;
 use web::logic::ranking::SortKey;
+use web::logic::spend::{OTHER, SpendBar, SpendView};
 use web::logic::store::Part;
 use web::logic::views::{CustomersView, GaugeView, TokenView};
 use web::state::STORE;
@@ -718,4 +720,43 @@ fn filter_bar_on_the_wall_is_one_line_without_controls() {
     assert!(html.contains("Showing only") && html.contains("<strong>hooli</strong>"));
     assert!(!html.contains("<button") && !html.contains("<input"));
     assert!(!wall_bar(Filter::default()).contains("Showing only"));
+}
+
+#[test]
+fn spend_chart_stacks_each_bucket_by_model_in_dollars() {
+    let mut pts = points(12);
+    pts[3].missing = true;
+    let bars: Vec<SpendBar> = pts
+        .iter()
+        .map(|p| SpendBar {
+            point: *p,
+            segments: if p.missing {
+                vec![0.0, 0.0, 0.0]
+            } else {
+                vec![3.0, 1.5, 0.5]
+            },
+        })
+        .collect();
+    let view = SpendView {
+        keys: vec!["claude-opus-4".into(), "gpt-4o".into(), OTHER.into()],
+        bars,
+        resolution: Duration::from_secs(5),
+        from: pts[0].start,
+        to: pts[11].start + TimeDelta::seconds(5),
+    };
+    let html = dioxus::ssr::render_element(rsx! {
+        SpendBars { view, markers: vec![], offset: utc() }
+    });
+    // Eleven buckets with data, three models each; the gap is one hatched rect.
+    assert_eq!(count(&html, r#"class="segment""#), 33);
+    assert_eq!(count(&html, "bar missing"), 1);
+    assert!(html.contains("spend-gap-hatch") && html.contains("no data"));
+    assert!(html.contains(&format!(r#"fill="{}""#, model_color("claude-opus-4"))));
+    // Dollars on the axis and in the label; models named in the legend.
+    assert!(html.contains(">$6.00<"), "{html}");
+    assert!(html.contains("$55.00 in all"), "{html}");
+    for name in ["Claude Opus 4", "GPT-4o", "Other models"] {
+        assert!(html.contains(&format!("{name}</li>")), "{name}");
+    }
+    assert!(html.contains(r#"class="trend""#));
 }

@@ -18,6 +18,7 @@ pub mod playback_controls;
 pub mod poll_controls;
 pub mod sign_in;
 pub mod sparkline;
+pub mod spend_chart;
 pub mod token_chart;
 pub mod top_customers;
 pub mod window_controls;

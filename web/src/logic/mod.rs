@@ -17,6 +17,7 @@ pub mod playback;
 pub mod ranking;
 pub mod series;
 pub mod settings;
+pub mod spend;
 pub mod store;
 pub mod transport_policy;
 pub mod views;

@@ -14,6 +14,7 @@ use super::aggregate::{
 };
 use super::ranking::spend_ranks;
 use super::series::Series;
+use super::spend::{SpendView, spend_view};
 use super::store::{LIVE_CHART_BUCKETS, MetricStore, window_start};
 
 /// Where the panels' data comes from.
@@ -73,19 +74,31 @@ pub struct TokenView {
 }
 
 pub fn tokens(source: &Source) -> Option<TokenView> {
-    match *source {
+    charted(source).map(|(_, view)| view)
+}
+
+/// The spend chart: the token chart's buckets, their cost split by model.
+pub fn spend(source: &Source) -> Option<SpendView> {
+    let (series, v) = charted(source)?;
+    Some(spend_view(series, &v.points, v.resolution, v.from, v.to))
+}
+
+/// The charts' buckets and the series they come from.
+fn charted<'a>(source: &Source<'a>) -> Option<(&'a Series, TokenView)> {
+    let view = match *source {
         Source::Live { store, now, .. } => {
             let fine = store.fine.as_ref()?;
             let points = token_points(fine, now, LIVE_CHART_BUCKETS, None);
             let step = fine.resolution();
             let from = points.first()?.start;
             let to = points.last()?.start + TimeDelta::milliseconds(step.as_millis() as i64);
-            Some(TokenView {
+            let view = TokenView {
                 points,
                 resolution: step,
                 from,
                 to,
-            })
+            };
+            (fine, view)
         }
         Source::Historical {
             series,
@@ -99,14 +112,16 @@ pub fn tokens(source: &Source) -> Option<TokenView> {
             let last = align_floor(to - TimeDelta::milliseconds(1), step);
             let count = ((last - first).num_milliseconds() / step_ms + 1).max(1) as usize;
             let points = token_points(series, last, count, Some(playhead));
-            Some(TokenView {
+            let view = TokenView {
                 points,
                 resolution: step,
                 from: first,
                 to: last + TimeDelta::milliseconds(step_ms),
-            })
+            };
+            (series, view)
         }
-    }
+    };
+    Some(view)
 }
 
 /// The whole selected window as a time series (for the CSV download): in live
