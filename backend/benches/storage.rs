@@ -125,7 +125,15 @@ fn measure(dir: &std::path::Path, now_ms: i64) {
     let mut pipeline = Pipeline::new(rollups.clone());
     let mut book = AnomalyBook::new(500);
     let started = Instant::now();
-    let restored = restore(&storage, &mut pipeline, &rollups, &mut book, now_ms).expect("restore");
+    let restored = restore(
+        &storage,
+        &mut pipeline,
+        &rollups,
+        &mut book,
+        &mut backend::budget::BudgetBook::default(),
+        now_ms,
+    )
+    .expect("restore");
     let restore_time = started.elapsed();
     let rss = rss_mib() - rss_before;
     let now = Utc.timestamp_millis_opt(now_ms).single().expect("now");

@@ -8,6 +8,7 @@ pub mod aggregation;
 pub mod announcer;
 pub mod anomaly;
 pub mod auth;
+pub mod budget;
 pub mod config;
 pub mod error;
 pub mod feed;

@@ -22,6 +22,7 @@ use crate::aggregation::{Pipeline, RollupConfig, Rollups};
 use crate::announcer::Announcer;
 use crate::anomaly::{AnomalyBook, Detector, DetectorConfig};
 use crate::auth::TokenTable;
+use crate::budget::{self, BudgetBook};
 use crate::config::Config;
 use crate::error;
 use crate::feed::Hub;
@@ -65,6 +66,7 @@ impl Application {
         let mut pipeline = Pipeline::new(rollups.clone());
         let hub = Hub::new(HUB_CAPACITY);
         let mut book = AnomalyBook::new(ANOMALY_BOOK_CAPACITY);
+        let mut budgets = BudgetBook::default();
         let run = run_id();
         let storage = open_storage(
             &config,
@@ -72,7 +74,7 @@ impl Application {
             (start / 1000) as i64,
             &mut pipeline,
             &rollups,
-            &mut book,
+            (&mut book, &mut budgets),
             &telemetry,
         )?;
         let book = Arc::new(RwLock::new(book));
@@ -119,6 +121,7 @@ impl Application {
             rollups,
             hub,
             book,
+            budgets: Arc::new(RwLock::new(budgets)),
             announcer,
             telemetry,
             aggregator,
@@ -157,6 +160,7 @@ impl Application {
             aggregator_thread,
         };
         spawn_signal_handler(app.stopper());
+        actix_web::rt::spawn(budget::watcher::run(app.state.clone()));
         Ok(app)
     }
 
@@ -276,7 +280,7 @@ fn open_storage(
     started_ms: i64,
     pipeline: &mut Pipeline,
     rollups: &Rollups,
-    book: &mut AnomalyBook,
+    (book, budgets): (&mut AnomalyBook, &mut BudgetBook),
     telemetry: &Arc<Telemetry>,
 ) -> std::io::Result<Option<StorageHandle>> {
     let Some(dir) = config.storage.dir() else {
@@ -288,8 +292,15 @@ fn open_storage(
     let storage: Arc<dyn Storage> =
         Arc::new(SqliteStorage::open(dir, max_bytes, retention).map_err(std::io::Error::other)?);
     let loading = Instant::now();
-    let restored = restore(storage.as_ref(), pipeline, rollups, book, started_ms)
-        .map_err(std::io::Error::other)?;
+    let restored = restore(
+        storage.as_ref(),
+        pipeline,
+        rollups,
+        book,
+        budgets,
+        started_ms,
+    )
+    .map_err(std::io::Error::other)?;
     storage
         .begin_run(run, started_ms)
         .map_err(std::io::Error::other)?;
@@ -299,6 +310,7 @@ fn open_storage(
         rows = restored.rows,
         runs = restored.runs,
         anomalies = restored.anomalies,
+        budgets = restored.budgets,
         ms = loading.elapsed().as_millis() as u64,
         "storage opened and history restored"
     );

@@ -15,6 +15,7 @@ use crate::aggregation::plan::StoredSpans;
 use crate::announcer::Announcer;
 use crate::anomaly::AnomalyBook;
 use crate::auth::TokenTable;
+use crate::budget::BudgetBook;
 use crate::config::Config;
 use crate::feed::Hub;
 use crate::otlp::{Pricer, Rules};
@@ -33,6 +34,8 @@ pub struct AppState {
     /// Read anomalies here; change them only through `announcer`.
     pub book: Arc<RwLock<AnomalyBook>>,
     pub announcer: Announcer,
+    /// Monthly budgets (kept in the store; changed by `PUT /api/budgets`).
+    pub budgets: Arc<RwLock<BudgetBook>>,
     pub telemetry: Arc<Telemetry>,
     pub aggregator: Addr<Aggregator>,
     pub started: Instant,

@@ -369,6 +369,7 @@ fn prompt_bloat_shows_as_tokens_per_call() {
         let tokens_up = match a.metric {
             AnomalyMetric::TokensPerCall => a.peak / a.expected >= 1.5,
             AnomalyMetric::CostRate => top.tokens_per_call_ratio.is_some_and(|r| r >= 1.5),
+            AnomalyMetric::Budget => false,
         };
         assert!(tokens_up, "{:?}: {}", a.metric, a.cause.summary);
         assert!(

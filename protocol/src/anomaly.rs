@@ -48,6 +48,8 @@ pub enum AnomalyMetric {
     CostRate,
     /// Tokens per call.
     TokensPerCall,
+    /// Month-to-date spend (or its forecast) against a monthly budget, USD.
+    Budget,
 }
 
 impl AnomalyMetric {
@@ -56,6 +58,7 @@ impl AnomalyMetric {
         match self {
             AnomalyMetric::CostRate => "USD/h",
             AnomalyMetric::TokensPerCall => "tokens/call",
+            AnomalyMetric::Budget => "USD",
         }
     }
 }

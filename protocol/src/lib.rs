@@ -6,6 +6,7 @@
 //! crate compiles to `wasm32-unknown-unknown` for the web client.
 
 pub mod anomaly;
+pub mod budget;
 pub mod error;
 pub mod feed;
 pub mod filter;
@@ -28,6 +29,7 @@ pub use anomaly::{
     AnomaliesResponse, Anomaly, AnomalyAction, AnomalyActionRequest, AnomalyMetric, AnomalyStatus,
     Cause, Contributor, EntityKind, EntityRef, Severity, StatusFilter, TrendPoint,
 };
+pub use budget::{Budget, BudgetStatus, BudgetsResponse, Projection, TenantProjection};
 pub use error::{ApiErrorDetail, ErrorCode, ErrorResponse, FieldError};
 pub use feed::{IngestRequest, IngestResponse, MetricsResponse};
 pub use filter::Filter;

@@ -22,6 +22,8 @@ pub const ANOMALY_DISMISS: &str = "/api/anomalies/{id}/dismiss";
 pub const ANOMALY_REOPEN: &str = "/api/anomalies/{id}/reopen";
 /// `POST`: a batch of usage reports.
 pub const INGEST: &str = "/api/ingest";
+/// `GET`, `PUT` and `DELETE`: monthly budgets and month-to-date spend.
+pub const BUDGETS: &str = "/api/budgets";
 /// `POST`: OpenTelemetry trace export (OTLP/HTTP, protobuf or JSON).
 pub const OTLP_TRACES: &str = "/v1/traces";
 /// `POST`: the same, under the API prefix for proxies that forward only `/api`.
@@ -36,7 +38,7 @@ pub const HEALTHZ: &str = "/healthz";
 pub const PROMETHEUS: &str = "/metrics";
 
 /// Every REST path, as the OpenAPI document lists them (`/ws` is not REST).
-pub const REST: [&str; 13] = [
+pub const REST: [&str; 14] = [
     METRICS,
     HISTORY,
     STATS,
@@ -45,6 +47,7 @@ pub const REST: [&str; 13] = [
     ANOMALY_DISMISS,
     ANOMALY_REOPEN,
     INGEST,
+    BUDGETS,
     OTLP_TRACES,
     OTLP_TRACES_API,
     OPENAPI,

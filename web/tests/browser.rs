@@ -25,7 +25,14 @@ fn page_shows_all_six_panels_with_live_data() {
         let b = Browser::start().await;
         b.client.goto(&backend.url("/")).await.expect("page loads");
         wait_for_data(&b).await;
-        for panel in ["gauge", "spend", "tokens", "models", "customers", "anomalies"] {
+        for panel in [
+            "gauge",
+            "spend",
+            "tokens",
+            "models",
+            "customers",
+            "anomalies",
+        ] {
             assert_eq!(
                 b.count(&format!("[data-panel={panel}]")).await,
                 1,

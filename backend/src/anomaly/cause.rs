@@ -77,7 +77,8 @@ impl PairUsage<'_> {
     /// Excess in the unit that matters for `metric`: USD/h or tokens/h.
     pub fn excess(&self, metric: AnomalyMetric, fallback_tpc: f64) -> f64 {
         match metric {
-            AnomalyMetric::CostRate => self.cost_excess(),
+            // Budget alerts come from the budget watcher, not the detector.
+            AnomalyMetric::CostRate | AnomalyMetric::Budget => self.cost_excess(),
             AnomalyMetric::TokensPerCall => self.token_excess(fallback_tpc),
         }
     }
@@ -185,7 +186,7 @@ pub fn explain(subject: &Subject, pairs: &[PairUsage], limit: usize) -> Cause {
         })
         .collect();
     let summary = match subject.metric {
-        AnomalyMetric::CostRate => cost_summary(subject, pairs, &ranked),
+        AnomalyMetric::CostRate | AnomalyMetric::Budget => cost_summary(subject, pairs, &ranked),
         AnomalyMetric::TokensPerCall => tokens_summary(subject, &ranked),
     };
     Cause {

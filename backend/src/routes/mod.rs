@@ -4,6 +4,7 @@
 
 pub mod anomalies;
 pub mod body;
+pub mod budgets;
 pub mod filter;
 pub mod health;
 pub mod history;
@@ -35,6 +36,12 @@ pub fn configure(cfg: &mut aw::ServiceConfig) {
                 .post(anomalies::decide),
         );
     }
+    cfg.service(
+        aw::resource(paths::BUDGETS)
+            .get(budgets::list)
+            .put(budgets::put)
+            .delete(budgets::delete),
+    );
     cfg.service(aw::resource(paths::INGEST).post(ingest::ingest))
         .service(aw::resource(paths::OTLP_TRACES).post(otlp::traces))
         .service(aw::resource(paths::OTLP_TRACES_API).post(otlp::traces))

@@ -8,7 +8,7 @@ use protocol::paths;
 use utoipa::OpenApi;
 use utoipa::openapi::security::{Http, HttpAuthScheme, SecurityRequirement, SecurityScheme};
 
-use super::{anomalies, health, history, ingest, metrics, otlp, stats};
+use super::{anomalies, budgets, health, history, ingest, metrics, otlp, stats};
 use crate::state::AppState;
 
 #[derive(OpenApi)]
@@ -27,6 +27,9 @@ use crate::state::AppState;
         anomalies::list,
         anomalies::decide,
         ingest::ingest,
+        budgets::list,
+        budgets::put,
+        budgets::delete,
         otlp::traces,
         health::healthz,
         health::prometheus,

@@ -16,7 +16,7 @@ pub mod writer;
 use std::fmt;
 use std::time::Duration;
 
-use protocol::Anomaly;
+use protocol::{Anomaly, Budget};
 
 pub use crate::aggregation::{FrameCommit, SeriesName};
 use crate::aggregation::{SeriesKey, Tier, WarmRow};
@@ -36,6 +36,8 @@ pub struct Loaded {
     pub runs: Vec<(i64, i64)>,
     /// The newest anomalies, newest first.
     pub anomalies: Vec<Anomaly>,
+    /// Every budget.
+    pub budgets: Vec<Budget>,
 }
 
 /// How long each tier is kept.
@@ -87,6 +89,13 @@ pub trait Storage: Send + Sync {
 
     /// Keeps the anomaly as stored now (new, refreshed or decided).
     fn save_anomaly(&self, anomaly: &Anomaly) -> Result<(), StorageError>;
+
+    /// Sets the budget of its scope (a person's change: written at once,
+    /// not through the frame queue).
+    fn put_budget(&self, budget: &Budget) -> Result<(), StorageError>;
+
+    /// Removes the budget of this scope, if stored.
+    fn delete_budget(&self, scope: &Budget) -> Result<(), StorageError>;
 
     /// Deletes rows past their retention, at most about `max_rows` per call.
     fn prune(

@@ -7,6 +7,7 @@ use rustc_hash::FxHashMap;
 use super::{Storage, StorageError};
 use crate::aggregation::{Pipeline, Rollups, WarmRow};
 use crate::anomaly::AnomalyBook;
+use crate::budget::BudgetBook;
 
 /// What start-up found, for the log.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -15,6 +16,7 @@ pub struct Restored {
     pub rows: usize,
     pub runs: usize,
     pub anomalies: usize,
+    pub budgets: usize,
 }
 
 /// Loads what `storage` holds into this run's state.
@@ -23,6 +25,7 @@ pub fn restore(
     pipeline: &mut Pipeline,
     rollups: &Rollups,
     book: &mut AnomalyBook,
+    budgets: &mut BudgetBook,
     now_ms: i64,
 ) -> Result<Restored, StorageError> {
     let loaded = storage.load(now_ms)?;
@@ -51,10 +54,13 @@ pub fn restore(
         }
         book.restore(anomaly);
     }
+    let budget_count = loaded.budgets.len();
+    *budgets = BudgetBook::new(loaded.budgets);
     Ok(Restored {
         series: loaded.series.len(),
         rows: rows.len(),
         runs: loaded.runs.len(),
         anomalies: loaded.anomalies.len(),
+        budgets: budget_count,
     })
 }

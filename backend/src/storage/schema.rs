@@ -40,6 +40,14 @@ pub const MIGRATIONS: &[&str] = &[
     ALTER TABLE rollups ADD COLUMN cache_write_tokens INTEGER NOT NULL DEFAULT 0;
     ALTER TABLE rollups ADD COLUMN reasoning_tokens INTEGER NOT NULL DEFAULT 0;
     ALTER TABLE rollups ADD COLUMN unpriced_calls INTEGER NOT NULL DEFAULT 0;",
+    // 3: monthly budgets ('' for a scope without customer or model).
+    "CREATE TABLE budgets (
+        tenant TEXT NOT NULL,
+        customer TEXT NOT NULL,
+        model TEXT NOT NULL,
+        monthly_usd REAL NOT NULL,
+        PRIMARY KEY (tenant, customer, model)
+    );",
 ];
 
 /// The schema version this build writes.

@@ -7,7 +7,7 @@
 use std::path::{Path, PathBuf};
 
 use parking_lot::{Mutex, RwLock};
-use protocol::Anomaly;
+use protocol::{Anomaly, Budget};
 use rusqlite::{Connection, ErrorCode, OpenFlags, OptionalExtension, params};
 use rustc_hash::FxHashMap;
 
@@ -310,6 +310,21 @@ impl Storage for SqliteStorage {
                 Err(err) => tracing::warn!(%err, "skipping a stored anomaly that does not parse"),
             }
         }
+        let mut stmt = conn
+            .prepare("SELECT tenant, customer, model, monthly_usd FROM budgets")
+            .map_err(e)?;
+        let budgets = stmt
+            .query_map([], |r| {
+                let some = |s: String| (!s.is_empty()).then_some(s);
+                Ok(Budget {
+                    tenant_id: r.get(0)?,
+                    customer_id: some(r.get(1)?),
+                    model: some(r.get(2)?),
+                    monthly_usd: r.get(3)?,
+                })
+            })
+            .map_err(e)?;
+        loaded.budgets = budgets.collect::<Result<_, _>>().map_err(e)?;
         Ok(loaded)
     }
 
@@ -417,6 +432,38 @@ impl Storage for SqliteStorage {
                 "INSERT INTO anomalies (id, started_ms, body) VALUES (?1, ?2, ?3)
                  ON CONFLICT (id) DO UPDATE SET started_ms = excluded.started_ms, body = excluded.body",
                 params![anomaly.id, anomaly.started_at.timestamp_millis(), body],
+            )
+            .map(|_| ())
+            .map_err(|e| error(&self.at(), e))
+    }
+
+    fn put_budget(&self, budget: &Budget) -> Result<(), StorageError> {
+        self.writer
+            .lock()
+            .execute(
+                "INSERT INTO budgets (tenant, customer, model, monthly_usd) VALUES (?1, ?2, ?3, ?4)
+                 ON CONFLICT (tenant, customer, model) DO UPDATE SET monthly_usd = excluded.monthly_usd",
+                params![
+                    budget.tenant_id,
+                    budget.customer_id.as_deref().unwrap_or(""),
+                    budget.model.as_deref().unwrap_or(""),
+                    budget.monthly_usd
+                ],
+            )
+            .map(|_| ())
+            .map_err(|e| error(&self.at(), e))
+    }
+
+    fn delete_budget(&self, scope: &Budget) -> Result<(), StorageError> {
+        self.writer
+            .lock()
+            .execute(
+                "DELETE FROM budgets WHERE tenant = ?1 AND customer = ?2 AND model = ?3",
+                params![
+                    scope.tenant_id,
+                    scope.customer_id.as_deref().unwrap_or(""),
+                    scope.model.as_deref().unwrap_or("")
+                ],
             )
             .map(|_| ())
             .map_err(|e| error(&self.at(), e))

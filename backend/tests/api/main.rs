@@ -3,6 +3,7 @@
 
 mod access;
 mod anomalies;
+mod budgets;
 mod feed;
 mod filters;
 mod helpers;

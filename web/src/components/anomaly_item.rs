@@ -16,6 +16,7 @@ fn value(metric: AnomalyMetric, v: f64) -> String {
     match metric {
         AnomalyMetric::CostRate => usd_per_hour(v),
         AnomalyMetric::TokensPerCall => format!("{} tokens/call", compact(v)),
+        AnomalyMetric::Budget => usd(v),
     }
 }
 
