@@ -27,6 +27,17 @@ pub struct EntityRef {
     pub tenant_id: Option<String>,
 }
 
+/// Ids of budget alerts on a forecast (rather than on spend) end so.
+pub const BUDGET_FORECAST_SUFFIX: &str = "-forecast";
+
+impl Anomaly {
+    /// A budget alert about where the month is heading: `observed` is the
+    /// forecast, not spend so far.
+    pub fn is_budget_forecast(&self) -> bool {
+        self.metric == AnomalyMetric::Budget && self.id.ends_with(BUDGET_FORECAST_SUFFIX)
+    }
+}
+
 impl EntityRef {
     /// The one tenant this entity belongs to; `None` for a model, whose
     /// anomaly spans tenants.

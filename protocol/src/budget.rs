@@ -16,12 +16,39 @@ pub const MAX_BUDGET_USD: f64 = 1e12;
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct Budget {
+    /// 1–128 characters, no control or invisible formatting characters
+    /// (the same rule for `customerId` and `model`).
+    #[cfg_attr(
+        feature = "openapi",
+        schema(
+            min_length = 1,
+            max_length = 128,
+            pattern = "^[^\\u0000-\\u001F\\u007F-\\u009F\\u061C\\u200E\\u200F\\u202A-\\u202E\\u2066-\\u2069\\u2028\\u2029\\uFEFF]+$"
+        )
+    )]
     pub tenant_id: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "openapi",
+        schema(
+            min_length = 1,
+            max_length = 128,
+            pattern = "^[^\\u0000-\\u001F\\u007F-\\u009F\\u061C\\u200E\\u200F\\u202A-\\u202E\\u2066-\\u2069\\u2028\\u2029\\uFEFF]+$"
+        )
+    )]
     pub customer_id: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "openapi",
+        schema(
+            min_length = 1,
+            max_length = 128,
+            pattern = "^[^\\u0000-\\u001F\\u007F-\\u009F\\u061C\\u200E\\u200F\\u202A-\\u202E\\u2066-\\u2069\\u2028\\u2029\\uFEFF]+$"
+        )
+    )]
     pub model: Option<String>,
-    /// US dollars per calendar month (UTC).
+    /// US dollars per calendar month (UTC), more than 0 and at most 10^12.
+    #[cfg_attr(feature = "openapi", schema(exclusive_minimum = 0.0, maximum = 1e12))]
     pub monthly_usd: f64,
 }
 

@@ -107,15 +107,24 @@ impl Filter {
     }
 
     /// The filter in decoded query pairs: `tenant`, `customer` and `model`
-    /// collected (each repeatable), every other key ignored, then validated.
+    /// collected (each repeatable, names exact), every other key ignored,
+    /// then validated.
     pub fn from_pairs<'a, I>(pairs: I) -> Result<Filter, FieldError>
     where
         I: IntoIterator<Item = (&'a str, &'a str)>,
     {
         let mut filter = Filter::default();
+        let mut given = [0usize; 3];
         for (key, value) in pairs {
             if let Some(dimension) = Dimension::from_param(key) {
-                let value = value.trim();
+                // Counted as given, repeats too: the limit is on the request.
+                given[dimension as usize] += 1;
+                if given[dimension as usize] > MAX_FILTER_VALUES {
+                    return Err(FieldError::new(
+                        key,
+                        format!("at most {MAX_FILTER_VALUES} values may be given"),
+                    ));
+                }
                 if !filter.values(dimension).iter().any(|v| v == value) {
                     filter.values_mut(dimension).push(value.to_string());
                 }
@@ -194,7 +203,7 @@ mod tests {
             ("tenant", "acme"),
             ("window", "1h"),
             ("model", "gpt-4o"),
-            ("tenant", " hooli "),
+            ("tenant", "hooli"),
             ("tenant", "acme"),
         ])
         .unwrap();
@@ -221,6 +230,8 @@ mod tests {
         let many: Vec<String> = (0..=MAX_FILTER_VALUES).map(|i| format!("t{i}")).collect();
         let err = Filter::from_pairs(many.iter().map(|t| ("tenant", t.as_str()))).unwrap_err();
         assert_eq!(err.field, "tenant");
+        let repeated = vec![("model", "o1"); MAX_FILTER_VALUES + 1];
+        assert_eq!(Filter::from_pairs(repeated).unwrap_err().field, "model");
         let f = Filter::default().with(Dimension::Model, "bad\u{202e}");
         assert_eq!(f.validate("filter.").unwrap_err().field, "filter.model");
     }

@@ -8,6 +8,7 @@ use dioxus::prelude::*;
 use futures_channel::mpsc::{UnboundedSender, unbounded};
 
 use crate::components::anomaly_list::AnomalyList;
+use crate::components::budget_panel::BudgetPanel;
 use crate::components::cost_gauge::CostGauge;
 use crate::components::filter_bar::{FilterBar, Suggestion};
 use crate::components::header::Header;
@@ -22,7 +23,9 @@ use crate::logic::feed_machine::Wake;
 use crate::logic::settings::{Mode, Settings};
 use crate::logic::views;
 use crate::services::frame::{self, Frame};
-use crate::services::{access, anomalies, browser, clock, feed, filter, history, instrumentation};
+use crate::services::{
+    access, anomalies, browser, budgets, clock, feed, filter, history, instrumentation,
+};
 use crate::state::{ACCESS, NOW_SECOND, PLAYBACK, SETTINGS};
 
 #[component]
@@ -70,6 +73,11 @@ pub fn App() -> Element {
     });
     let (wall, mode) = layout();
     let current_filter = use_memo(|| SETTINGS.read().filter.clone());
+    // Month to date follows the filter: a new one restarts the loader.
+    let _budgets = use_resource(move || {
+        let _filter = current_filter();
+        budgets::keep_loaded()
+    });
     let customers = use_panel_view(views::customers_view);
     let models = use_panel_view(views::models_view);
     let suggestions = use_memo(move || suggestions(customers(), models()));
@@ -110,6 +118,7 @@ pub fn App() -> Element {
                 ModelBreakdown {}
                 TopCustomers {}
                 TokenChart {}
+                BudgetPanel {}
             }
         }
     }

@@ -760,3 +760,65 @@ fn spend_chart_stacks_each_bucket_by_model_in_dollars() {
     }
     assert!(html.contains(r#"class="trend""#));
 }
+
+#[test]
+fn month_to_date_shows_spend_forecast_and_each_budgets_burn() {
+    use protocol::{Budget, BudgetStatus, BudgetsResponse, Projection, TenantProjection};
+    use web::components::budget_panel::MonthToDate;
+    let projection = |spent: f64, forecast: f64| Projection {
+        spent_usd: spent,
+        forecast_usd: forecast,
+        forecast_low_usd: forecast * 0.9,
+        forecast_high_usd: forecast * 1.1,
+    };
+    let status =
+        |tenant: &str, usd: f64, spent: f64, forecast: f64, crosses: Option<&str>| BudgetStatus {
+            budget: Budget {
+                tenant_id: tenant.into(),
+                customer_id: None,
+                model: None,
+                monthly_usd: usd,
+            },
+            projection: projection(spent, forecast),
+            burn: spent / usd,
+            forecast_burn: forecast / usd,
+            crosses_on: crosses.map(Into::into),
+        };
+    let data = BudgetsResponse {
+        month: "2026-12".into(),
+        currency: "USD".into(),
+        as_of: ts("2026-12-10T12:00:00Z"),
+        total: projection(4_000.0, 12_000.0),
+        tenants: vec![
+            TenantProjection {
+                tenant_id: "acme".into(),
+                projection: projection(3_000.0, 9_000.0),
+            },
+            TenantProjection {
+                tenant_id: "hooli".into(),
+                projection: projection(1_000.0, 3_000.0),
+            },
+        ],
+        budgets: vec![
+            status("acme", 2_500.0, 3_000.0, 9_000.0, Some("2026-12-08")),
+            status("hooli", 2_000.0, 1_000.0, 3_000.0, Some("2026-12-20")),
+        ],
+    };
+    let html = dioxus::ssr::render_element(rsx! { MonthToDate { data } });
+    assert!(
+        html.contains("$4,000") && html.contains("$12,000") && html.contains("$10,800–$13,200"),
+        "{html}"
+    );
+    assert!(
+        html.contains(r#"data-state="over""#) && html.contains("reached on Dec 8"),
+        "{html}"
+    );
+    assert!(html.contains(r#"data-state="warn""#) && html.contains("forecast to cross on Dec 20"));
+    assert!(html.contains("$3,000 of $2,500"));
+    assert!(html.contains(r#"role="meter""#) && html.contains(r#"style="width: 100.0%""#));
+    assert!(
+        html.contains("weekday rhythm"),
+        "the forecast explains itself"
+    );
+    assert_eq!(count(&html, "<tr"), 3, "a header and two tenants");
+}

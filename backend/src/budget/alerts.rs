@@ -27,6 +27,7 @@ pub enum Level {
 impl Level {
     fn word(self) -> &'static str {
         match self {
+            // protocol::anomaly::BUDGET_FORECAST_SUFFIX: the web shows it as a forecast.
             Level::Forecast => "forecast",
             Level::Warn => "80",
             Level::Spent => "100",
@@ -237,6 +238,7 @@ mod tests {
             "{}",
             forecast.cause.summary
         );
+        assert!(forecast.is_budget_forecast() && !warn.is_budget_forecast());
         let spent = alert(&status(1_100.0, 1_400.0), "2026-12", Level::Spent, now);
         assert_eq!(spent.severity, Severity::Critical);
     }

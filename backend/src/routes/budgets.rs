@@ -121,10 +121,26 @@ pub async fn put(
 #[into_params(parameter_in = Query)]
 pub struct DeleteParams {
     /// The budget's tenant.
+    #[param(
+        required = true,
+        min_length = 1,
+        max_length = 128,
+        pattern = "^[^\\u0000-\\u001F\\u007F-\\u009F\\u061C\\u200E\\u200F\\u202A-\\u202E\\u2066-\\u2069\\u2028\\u2029\\uFEFF]+$"
+    )]
     tenant: Option<String>,
     /// The budget's customer, if it is a customer's.
+    #[param(
+        min_length = 1,
+        max_length = 128,
+        pattern = "^[^\\u0000-\\u001F\\u007F-\\u009F\\u061C\\u200E\\u200F\\u202A-\\u202E\\u2066-\\u2069\\u2028\\u2029\\uFEFF]+$"
+    )]
     customer: Option<String>,
     /// The budget's model, if it is a model's.
+    #[param(
+        min_length = 1,
+        max_length = 128,
+        pattern = "^[^\\u0000-\\u001F\\u007F-\\u009F\\u061C\\u200E\\u200F\\u202A-\\u202E\\u2066-\\u2069\\u2028\\u2029\\uFEFF]+$"
+    )]
     model: Option<String>,
 }
 

@@ -16,13 +16,13 @@ use crate::error::ApiError;
 #[allow(dead_code)] // documentation only
 pub struct FilterParams {
     /// Only these tenants (repeatable; within the token's scope).
-    #[param(style = Form, explode, max_items = 100)]
+    #[param(style = Form, explode, max_items = 100, min_length = 1, max_length = 128, pattern = "^[^\\u0000-\\u001F\\u007F-\\u009F\\u061C\\u200E\\u200F\\u202A-\\u202E\\u2066-\\u2069\\u2028\\u2029\\uFEFF]+$")]
     tenant: Option<Vec<String>>,
     /// Only these customers (repeatable).
-    #[param(style = Form, explode, max_items = 100)]
+    #[param(style = Form, explode, max_items = 100, min_length = 1, max_length = 128, pattern = "^[^\\u0000-\\u001F\\u007F-\\u009F\\u061C\\u200E\\u200F\\u202A-\\u202E\\u2066-\\u2069\\u2028\\u2029\\uFEFF]+$")]
     customer: Option<Vec<String>>,
     /// Only these models (repeatable).
-    #[param(style = Form, explode, max_items = 100)]
+    #[param(style = Form, explode, max_items = 100, min_length = 1, max_length = 128, pattern = "^[^\\u0000-\\u001F\\u007F-\\u009F\\u061C\\u200E\\u200F\\u202A-\\u202E\\u2066-\\u2069\\u2028\\u2029\\uFEFF]+$")]
     model: Option<Vec<String>>,
 }
 

@@ -95,7 +95,13 @@ pub fn AnomalyItem(
             div { class: "anomaly-body",
                 p { class: "anomaly-values",
                     strong { "{value(a.metric, a.observed)}" }
-                    " vs {value(a.metric, a.expected)} expected{ratio}"
+                    if a.is_budget_forecast() {
+                        " forecast for the month, against a {value(a.metric, a.expected)} budget ({percent(a.observed / a.expected.max(f64::MIN_POSITIVE))})"
+                    } else if a.metric == AnomalyMetric::Budget {
+                        " of {value(a.metric, a.expected)} monthly budget ({percent(a.observed / a.expected.max(f64::MIN_POSITIVE))})"
+                    } else {
+                        " vs {value(a.metric, a.expected)} expected{ratio}"
+                    }
                     if let Some(peak) = peak {
                         span { class: "anomaly-peak", "{peak}" }
                     }

@@ -166,6 +166,11 @@ pub async fn anomalies(limit: usize) -> Result<Vec<Anomaly>, ApiError> {
     Ok(body.anomalies)
 }
 
+/// `GET /api/budgets`: month to date, forecasts and budgets for the filter.
+pub async fn budgets() -> Result<protocol::BudgetsResponse, ApiError> {
+    get(&filtered(paths::BUDGETS, &[])).await
+}
+
 /// `POST /api/anomalies/{id}/ack`, `/dismiss` or `/reopen`.
 pub async fn anomaly_action(id: &str, action: AnomalyAction) -> Result<Anomaly, ApiError> {
     let request = authorized(Request::post(&action.path(id)))

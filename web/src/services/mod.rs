@@ -11,6 +11,7 @@ pub mod access;
 pub mod anomalies;
 pub mod api;
 pub mod browser;
+pub mod budgets;
 pub mod clock;
 pub mod feed;
 pub mod filter;

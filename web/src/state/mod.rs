@@ -9,6 +9,7 @@
 //! | [`ANOMALIES`] | the anomaly service | anomaly panel, token chart markers, title |
 //! | [`HISTORY`] | the history service | panels in historical mode |
 //! | [`PLAYBACK`] | the playback controls | panels in historical mode |
+//! | [`BUDGETS`] | the budgets service | budget panel |
 //! | [`NOW_SECOND`] | the clock service | age label, retry countdown |
 //!
 //! Panels never subscribe to `STORE` itself: the flush publishes at most one
@@ -58,6 +59,8 @@ pub enum History {
 }
 
 pub static HISTORY: GlobalSignal<History> = Signal::global(|| History::Idle);
+/// Month to date and budgets for the filter (owner: the budgets service).
+pub static BUDGETS: GlobalSignal<Option<protocol::BudgetsResponse>> = Signal::global(|| None);
 pub static PLAYBACK: GlobalSignal<Option<Playback>> = Signal::global(|| None);
 pub static NOW_SECOND: GlobalSignal<u64> = Signal::global(|| 0);
 

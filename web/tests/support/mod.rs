@@ -155,6 +155,18 @@ pub fn http_post_json(port: u16, path: &str, body: String) -> Option<String> {
     })
 }
 
+/// A blocking JSON PUT on loopback; `None` when the server does not answer 2xx.
+pub fn http_put_json(port: u16, path: &str, body: String) -> Option<String> {
+    let url = format!("http://127.0.0.1:{port}{path}");
+    send_blocking(move |client| {
+        client
+            .put(url)
+            .header("content-type", "application/json")
+            .body(body)
+            .timeout(Duration::from_secs(10))
+    })
+}
+
 /// Sends a request and returns the body of a 2xx answer. Its own thread and
 /// runtime, so it also works from inside the tests' async blocks.
 fn send_blocking(

@@ -1,13 +1,14 @@
-//! Filters in a real browser against the real backend: drilling from a
-//! customer row into its view and Back out of it, and a per-tenant wall
-//! that is one link. Run by `.ci/test` after `bash web/build.sh`.
+//! The finance views in a real browser against the real backend: drilling
+//! from a customer row into its view and Back out of it, a per-tenant wall
+//! that is one link, and a budget set over the API raising an alert in the
+//! page. Run by `.ci/test` after `bash web/build.sh`.
 #![cfg(not(target_arch = "wasm32"))]
 
 mod support;
 
 use std::time::Duration;
 
-use support::{Backend, Browser, runtime, serial, wait_for_data};
+use support::{Backend, Browser, http_put_json, runtime, serial, wait_for_data};
 
 /// Distinct texts of the cells `css` matches.
 async fn texts(b: &Browser, css: &str) -> Vec<String> {
@@ -96,6 +97,58 @@ fn a_tenant_wall_is_one_link_and_shows_that_tenant_alone() {
         // The wall has no controls: no drill buttons, no filter field.
         assert_eq!(b.count("button.drill").await, 0);
         assert_eq!(b.count(".filter-add").await, 0);
+        b.close().await;
+    });
+}
+
+#[test]
+#[ignore = "needs chromium; run by .ci/test"]
+fn a_budget_set_over_the_api_raises_an_alert_and_shows_its_burn() {
+    let _serial = serial();
+    let backend = Backend::start();
+    runtime().block_on(async {
+        let b = Browser::start().await;
+        b.client.goto(&backend.url("/")).await.expect("page loads");
+        wait_for_data(&b).await;
+        // Whatever the simulator spent on acme so far, a cent is less.
+        let body = r#"{"tenantId": "acme", "monthlyUsd": 0.01}"#.to_string();
+        assert!(
+            http_put_json(backend.port, "/api/budgets", body).is_some(),
+            "the backend refused the budget"
+        );
+        b.wait_for(
+            Duration::from_secs(30),
+            "the budget alert in the list",
+            || async {
+                b.count("[data-panel=anomalies] li.anomaly[data-anomaly-id^='budget-']")
+                    .await
+                    >= 1
+            },
+        )
+        .await;
+        let alert = b
+            .text("[data-panel=anomalies] li.anomaly[data-anomaly-id^='budget-']")
+            .await;
+        assert!(
+            alert.contains("acme") && alert.contains("monthly budget"),
+            "{alert}"
+        );
+        // The month panel shows the budget over its amount within a refresh.
+        b.wait_for(
+            Duration::from_secs(40),
+            "the budget in the month panel",
+            || async {
+                b.count("[data-panel=budgets] li.budget[data-state=over]")
+                    .await
+                    == 1
+            },
+        )
+        .await;
+        assert!(
+            b.text("[data-panel=budgets] .budget-scope")
+                .await
+                .contains("acme")
+        );
         b.close().await;
     });
 }
