@@ -73,6 +73,13 @@ pub struct HistoryResponse {
     /// `seq` of the last update these buckets include; continue the live feed from here.
     pub cursor: u64,
     pub buckets: Vec<HistoryBucket>,
+    /// With `compare=1d|7d`: how far back the comparison is, in seconds.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub compare_offset_seconds: Option<u32>,
+    /// With `compare=`: for each bucket, what the same span cost that much
+    /// earlier (USD; `null` where no server was recording then).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub compare: Vec<Option<f64>>,
 }
 
 #[cfg(test)]
@@ -102,6 +109,8 @@ mod tests {
                 other_customers: None,
                 missing: false,
             }],
+            compare_offset_seconds: None,
+            compare: Vec::new(),
         };
         let value = serde_json::to_value(&body).unwrap();
         let zero = json!({"totalCalls": 0, "totalTokens": 0, "inputTokens": 0, "outputTokens": 0, "totalCost": 0.0, "avgLatencyMs": 0.0});

@@ -476,6 +476,8 @@ fn history(
                 missing: false,
             })
             .collect(),
+        compare_offset_seconds: None,
+        compare: Vec::new(),
     }
 }
 

@@ -5,6 +5,7 @@
 pub mod bucket;
 pub mod coalescer;
 pub mod commit;
+pub mod compare;
 pub mod coverage;
 pub mod names;
 pub mod pair_map;

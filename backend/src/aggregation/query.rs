@@ -137,6 +137,8 @@ pub fn history(
         resolution_seconds: (plan.step_ms / 1000) as u32,
         cursor: state.log.head(),
         buckets,
+        compare_offset_seconds: None,
+        compare: Vec::new(),
     }
 }
 

@@ -11,6 +11,7 @@ use protocol::validate::parse_count;
 use serde::Deserialize;
 use utoipa::IntoParams;
 
+use crate::aggregation::compare;
 use crate::aggregation::plan::{self, Source};
 use crate::aggregation::query::{self, HistoryQuery, MAX_HISTORY_BUCKETS};
 use crate::auth::{Authorized, Read};
@@ -41,6 +42,9 @@ pub struct HistoryParams {
     /// Customers listed per bucket, most expensive first (default 25).
     #[param(value_type = Option<u32>, minimum = 1, maximum = 1000)]
     customers: Option<String>,
+    /// Also what each bucket's span cost one day or one week earlier.
+    #[param(value_type = Option<String>, pattern = "^(1d|7d)$")]
+    compare: Option<String>,
 }
 
 /// Dense, aligned buckets over the range, each with totals, cost by model
@@ -76,6 +80,12 @@ pub async fn history(
         now,
         state.retention(),
     )?;
+    let compare = match query.compare.as_deref().map(str::trim) {
+        None => None,
+        Some(word) => Some(compare::offset_ms(word).ok_or_else(|| {
+            ApiError::invalid("compare", format!("compare `{word}` is not one of 1d, 7d"))
+        })?),
+    };
     let customers = parse_count(
         "customers",
         query.customers.as_deref(),
@@ -128,7 +138,18 @@ pub async fn history(
     };
     let rollups = state.rollups.read();
     let selection = auth.caller.view(&filter).resolve(&rollups.names);
-    Ok(web::Json(query::history(
-        &rollups, &q, &plan, &stored, &selection,
-    )))
+    let mut response = query::history(&rollups, &q, &plan, &stored, &selection);
+    if let Some(offset) = compare {
+        let starts = (0..response.buckets.len() as i64).map(|i| plan.start_ms + i * plan.step_ms);
+        response.compare = compare::shifted_costs(
+            &rollups,
+            starts,
+            plan.step_ms,
+            offset,
+            now.timestamp_millis(),
+            &selection,
+        );
+        response.compare_offset_seconds = Some((offset / 1000) as u32);
+    }
+    Ok(web::Json(response))
 }

@@ -158,3 +158,30 @@ async fn bad_ranges_are_400_naming_the_field() {
         assert!(!body["error"]["message"].as_str().unwrap_or("").is_empty());
     }
 }
+
+#[actix_web::test]
+async fn compare_gives_each_bucket_its_cost_a_day_or_week_earlier() {
+    let app = spawn(&[]).await;
+    let (status, body) = app
+        .get_json("/api/metrics/history?window=1h&compare=1d")
+        .await;
+    assert_eq!(status, 200, "{body}");
+    let h = parse(body);
+    assert_eq!(h.compare_offset_seconds, Some(86_400));
+    assert_eq!(h.compare.len(), h.buckets.len());
+    // This server was not recording a day ago: unknown, not zero.
+    assert!(h.compare.iter().all(Option::is_none), "{:?}", h.compare);
+    let (status, body) = app
+        .get_json("/api/metrics/history?window=30d&compare=7d")
+        .await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(parse(body).compare_offset_seconds, Some(604_800));
+    let (status, body) = app
+        .get_json("/api/metrics/history?window=1h&compare=2d")
+        .await;
+    assert_eq!(status, 400);
+    assert_eq!(error_field(&body), Some("compare"));
+    // Without compare, nothing extra is sent.
+    let (_, body) = app.get_json("/api/metrics/history?window=1h").await;
+    assert!(body.get("compare").is_none());
+}

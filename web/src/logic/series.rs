@@ -339,6 +339,8 @@ pub(crate) mod tests {
                     missing: false,
                 })
                 .collect(),
+            compare_offset_seconds: None,
+            compare: Vec::new(),
         }
     }
 
