@@ -44,6 +44,9 @@ pub struct HistoryBucket {
     pub totals: Metrics,
     /// Every model used in the bucket, most expensive first.
     pub by_model: Vec<ModelUsage>,
+    /// Every tenant in the bucket, most expensive first.
+    #[serde(default)]
+    pub by_tenant: Vec<TenantUsage>,
     /// The bucket's customers, most expensive first, up to the request's `customers`.
     pub customers: Vec<CustomerUsage>,
     /// The sum of the customers left out of `customers`, if any were.
@@ -101,6 +104,7 @@ mod tests {
                     model: "gpt-4o".into(),
                     metrics: Metrics::default(),
                 }],
+                by_tenant: vec![],
                 customers: vec![CustomerUsage {
                     tenant_id: "t".into(),
                     customer_id: "c".into(),
@@ -125,6 +129,7 @@ mod tests {
                     "start": "2026-11-23T10:00:00.000Z",
                     "totals": zero,
                     "byModel": [{"model": "gpt-4o", "metrics": zero}],
+                    "byTenant": [],
                     "customers": [{"tenantId": "t", "customerId": "c", "metrics": zero}]
                 }]
             })

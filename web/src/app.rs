@@ -24,7 +24,7 @@ use crate::logic::settings::{Mode, Settings};
 use crate::logic::views;
 use crate::services::frame::{self, Frame};
 use crate::services::{
-    access, anomalies, browser, budgets, clock, feed, filter, history, instrumentation,
+    access, anomalies, browser, budgets, clock, comparison, feed, filter, history, instrumentation,
 };
 use crate::state::{ACCESS, NOW_SECOND, PLAYBACK, SETTINGS};
 
@@ -77,6 +77,15 @@ pub fn App() -> Element {
     let _budgets = use_resource(move || {
         let _filter = current_filter();
         budgets::keep_loaded()
+    });
+    // Yesterday (for the gauge) and the overlay's period follow the view.
+    let comparison_key = use_memo(|| {
+        let s = SETTINGS.read();
+        (s.mode, s.range, s.filter.clone(), s.compare)
+    });
+    let _comparison = use_resource(move || {
+        let _key = comparison_key();
+        comparison::keep_loaded(SETTINGS.peek().clone())
     });
     let customers = use_panel_view(views::customers_view);
     let models = use_panel_view(views::models_view);

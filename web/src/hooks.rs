@@ -2,7 +2,7 @@
 
 use dioxus::prelude::*;
 
-use crate::logic::settings::Mode;
+use crate::logic::settings::{Mode, Settings};
 use crate::logic::views::Source;
 use crate::services::clock;
 use crate::state::{HISTORY, History, PLAYBACK, SETTINGS, STORE, VIEW_FRAME};
@@ -11,13 +11,29 @@ use crate::state::{HISTORY, History, PLAYBACK, SETTINGS, STORE, VIEW_FRAME};
 /// step (historical). The panel re-renders only when the result changes.
 pub fn use_panel_view<T: PartialEq + 'static>(select: fn(&Source) -> Option<T>) -> Memo<Option<T>> {
     use_memo(move || {
-        // Subscribes to the frame, not the store: the flush decides when panels see new data.
-        let _frame = VIEW_FRAME.read();
-        let _settings = SETTINGS.read();
-        let _history = HISTORY.read();
-        let _playback = PLAYBACK.read();
+        subscribe();
         current(select)
     })
+}
+
+/// [`use_panel_view`] for a view that also depends on a setting (`pick`).
+pub fn use_panel_view_by<K: 'static, T: PartialEq + 'static>(
+    pick: fn(&Settings) -> K,
+    select: fn(&Source, K) -> Option<T>,
+) -> Memo<Option<T>> {
+    use_memo(move || {
+        subscribe();
+        let key = pick(&SETTINGS.peek());
+        current(|source| select(source, key))
+    })
+}
+
+/// Subscribes to the frame, not the store: the flush decides when panels see new data.
+fn subscribe() {
+    let _frame = VIEW_FRAME.read();
+    let _settings = SETTINGS.read();
+    let _history = HISTORY.read();
+    let _playback = PLAYBACK.read();
 }
 
 /// The same selection read once, without subscribing (for event handlers such as downloads).

@@ -22,7 +22,7 @@ use web::components::connection_indicator::LinkBadge;
 use web::components::cost_gauge::{CostGauge, GaugeDial};
 use web::components::filter_bar::{FilterBar, Suggestion};
 use web::components::model_breakdown::ModelDonut;
-use web::components::spend_chart::SpendBars;
+use web::components::spend_bars::{CompareLine, SpendBars};
 use web::components::token_chart::{Marker, TokenBars};
 use web::components::top_customers::{CustomerTable, TopCustomers};
 use web::logic::aggregate::{CustomerRow, ModelShare, TokenPoint};
@@ -30,7 +30,7 @@ use web::logic::colors::model_color;
 use web::logic::connection::{LinkState, Transport};
 use web::logic::drill;
 use web::logic::ranking::SortKey;
-use web::logic::spend::{OTHER, SpendBar, SpendView};
+use web::logic::spend::{OTHER, OTHER_COLOR, SpendBar, SpendView, StackBy};
 use web::logic::store::Part;
 use web::logic::views::{CustomersView, GaugeView, TokenView};
 use web::state::STORE;
@@ -51,12 +51,13 @@ fn count(haystack: &str, needle: &str) -> usize {
 fn gauge_shows_rate_change_and_an_adaptive_scale() {
     let html = dioxus::ssr::render_element(rsx! {
         GaugeDial {
-            view: GaugeView { rate: 412.0, rate_5m_ago: Some(206.0), peak: 380.0, span: Duration::from_secs(60) }
+            view: GaugeView { rate: 412.0, rate_5m_ago: Some(206.0), peak: 380.0, span: Duration::from_secs(60), end: ts("2026-11-23T10:00:00Z") }
         }
     });
     assert!(html.contains("$412.00/h"), "{html}");
     assert!(html.contains("+100% vs 5 min ago ($206.00/h)"), "{html}");
     assert!(html.contains(r#"data-trend="up""#));
+    assert!(html.contains("no data from yesterday same time"), "{html}");
     // 412 × 1.1 rounds up to a dial of $500, labelled at its ends and middle.
     assert!(html.contains(r#"aria-valuemax="500""#), "{html}");
     assert!(html.contains("$250") && html.contains("$500"));
@@ -64,19 +65,27 @@ fn gauge_shows_rate_change_and_an_adaptive_scale() {
     assert!(html.contains("rotate(58.32deg)"), "{html}");
 
     let early = dioxus::ssr::render_element(rsx! {
-        GaugeDial { view: GaugeView { rate: 3.0, rate_5m_ago: None, peak: 0.0, span: Duration::from_secs(60) } }
+        GaugeDial { view: GaugeView { rate: 3.0, rate_5m_ago: None, peak: 0.0, span: Duration::from_secs(60), end: ts("2026-11-23T10:00:00Z") } }
     });
     assert!(early.contains("no data from 5 min ago yet"));
     assert!(early.contains(r#"aria-valuemax="5""#), "{early}");
 
     let from_nothing = dioxus::ssr::render_element(rsx! {
-        GaugeDial { view: GaugeView { rate: 3.0, rate_5m_ago: Some(0.0), peak: 0.0, span: Duration::from_secs(60) } }
+        GaugeDial { view: GaugeView { rate: 3.0, rate_5m_ago: Some(0.0), peak: 0.0, span: Duration::from_secs(60), end: ts("2026-11-23T10:00:00Z") } }
     });
     assert!(
         from_nothing.contains("no spend 5 min ago"),
         "{from_nothing}"
     );
     assert!(!from_nothing.contains("new vs"), "{from_nothing}");
+
+    let against_yesterday = dioxus::ssr::render_element(rsx! {
+        GaugeDial { view: GaugeView { rate: 300.0, rate_5m_ago: Some(300.0), peak: 0.0, span: Duration::from_secs(60), end: ts("2026-11-23T10:00:00Z") }, yesterday: Some(200.0) }
+    });
+    assert!(
+        against_yesterday.contains("+50.0% vs yesterday same time ($200.00/h)"),
+        "{against_yesterday}"
+    );
 }
 
 fn points(n: usize) -> Vec<TokenPoint> {
@@ -467,6 +476,10 @@ fn history(
                     model: "gpt-4o".into(),
                     metrics,
                 }],
+                by_tenant: vec![protocol::TenantUsage {
+                    tenant_id: "acme".into(),
+                    metrics,
+                }],
                 customers: vec![CustomerUsage {
                     tenant_id: "acme".into(),
                     customer_id: customer.into(),
@@ -740,12 +753,19 @@ fn spend_chart_stacks_each_bucket_by_model_in_dollars() {
         })
         .collect();
     let view = SpendView {
+        stack: StackBy::Model,
         keys: vec!["claude-opus-4".into(), "gpt-4o".into(), OTHER.into()],
+        colors: vec![
+            model_color("claude-opus-4"),
+            model_color("gpt-4o"),
+            OTHER_COLOR,
+        ],
         bars,
         resolution: Duration::from_secs(5),
         from: pts[0].start,
         to: pts[11].start + TimeDelta::seconds(5),
     };
+    let plain = view.clone();
     let html = dioxus::ssr::render_element(rsx! {
         SpendBars { view, markers: vec![], offset: utc() }
     });
@@ -761,6 +781,29 @@ fn spend_chart_stacks_each_bucket_by_model_in_dollars() {
         assert!(html.contains(&format!("{name}</li>")), "{name}");
     }
     assert!(html.contains(r#"class="trend""#));
+    assert!(!html.contains(r#"class="compare""#) && !html.contains("same time"));
+
+    // Yesterday overlaid: a dashed path broken where yesterday is unknown,
+    // named in the legend; the axis grows to hold yesterday's $8 peak.
+    let mut values = vec![Some(4.0); 12];
+    values[5] = None;
+    values[9] = Some(8.0);
+    let compare = CompareLine {
+        label: "Yesterday",
+        values,
+    };
+    let html = dioxus::ssr::render_element(rsx! {
+        SpendBars { view: plain, markers: vec![], offset: utc(), compare }
+    });
+    assert_eq!(count(&html, r#"class="compare""#), 1);
+    let d = html.split(r#"class="compare" d=""#).nth(1).unwrap_or("");
+    assert_eq!(
+        d.split('"').next().unwrap_or("").matches('M').count(),
+        2,
+        "{d}"
+    );
+    assert!(html.contains("Yesterday, same time</li>"), "{html}");
+    assert!(html.contains(">$8.00<"), "{html}");
 }
 
 #[test]

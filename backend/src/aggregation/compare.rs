@@ -25,8 +25,8 @@ fn ring_for(state: &RollupState, from_ms: i64, now_ms: i64) -> &TimeRing {
         .unwrap_or(&state.days)
 }
 
-/// Cost of `[from_ms, to_ms)` for `selection`, `None` if no run recorded
-/// any of it (unknown, not zero).
+/// Cost of `[from_ms, to_ms)` for `selection`; `None` (unknown, not zero)
+/// if no run was recording then and no usage was sent for it since.
 pub fn cost_between(
     state: &RollupState,
     from_ms: i64,
@@ -34,22 +34,21 @@ pub fn cost_between(
     now_ms: i64,
     selection: &Selection,
 ) -> Option<f64> {
-    if !state.coverage.covers(from_ms, to_ms) {
-        return None;
-    }
     let ring = ring_for(state, from_ms, now_ms);
     let slot = ring.slot_ms();
     let mut start = ring.align(from_ms);
     let mut cost = 0.0;
+    let mut held = false;
     while start < to_ms {
         if let Some(bucket) = ring.get(start) {
+            held = true;
             let overlap = (to_ms.min(start + slot) - from_ms.max(start)).max(0);
             let usd = bucket.selected_totals(&state.names, selection).cost;
             cost += usd * overlap as f64 / slot as f64;
         }
         start += slot;
     }
-    Some(cost)
+    (held || state.coverage.covers(from_ms, to_ms)).then_some(cost)
 }
 
 /// For buckets starting at `starts` of width `step_ms`: the cost `offset_ms` earlier.

@@ -125,6 +125,7 @@ pub fn history(
                 start: at(b),
                 totals: view.totals.to_metrics(),
                 by_model: view.models_by_cost(&state.names),
+                by_tenant: view.tenants_by_cost(&state.names),
                 customers,
                 other_customers,
                 missing: !state.coverage.covers(b, b + plan.step_ms),

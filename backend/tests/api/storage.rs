@@ -236,6 +236,24 @@ async fn a_month_of_stored_history_reads_back_exactly() {
         hour.buckets.iter().all(|b| !b.missing),
         "the filled run covered it"
     );
+
+    // A day in hours against the same hours a week earlier, from the store.
+    let from = (now_ms - 2 * 86_400_000).div_euclid(3_600_000) * 3_600_000;
+    let (status, body) = app
+        .get_json(&format!(
+            "/api/metrics/history?from={from}&to={}&step=3600&compare=7d",
+            from + 86_400_000
+        ))
+        .await;
+    assert_eq!(status, 200, "{body}");
+    let day: HistoryResponse = serde_json::from_value(body).unwrap();
+    assert_eq!(day.compare.len(), 24);
+    for (i, then) in day.compare.iter().enumerate() {
+        let start = from + i as i64 * 3_600_000 - 7 * 86_400_000;
+        let (_, want) = sum(&reports, start, start + 3_600_000);
+        let got = then.expect("the filled run covered a week earlier");
+        assert!((got - want).abs() < 1e-6, "hour {i}: {got} vs {want}");
+    }
     stop(app).await;
 }
 

@@ -5,6 +5,7 @@ use dioxus::prelude::*;
 use crate::components::anomaly_item::AnomalyItem;
 use crate::components::panel::{Panel, Placeholder};
 use crate::logic::anomaly_book::Filter;
+use crate::logic::format::zone;
 use crate::logic::settings::Mode;
 use crate::services::{clock, instrumentation};
 use crate::state::{ANOMALIES, HISTORY, History, PLAYBACK, SETTINGS};
@@ -18,7 +19,7 @@ pub fn AnomalyList() -> Element {
     let mut filter = use_signal(Filter::default);
     let wall = SETTINGS.read().wall;
     let book = ANOMALIES.read();
-    let offset = clock::local_offset();
+    let offset = clock::shown_offset();
     // Historical mode replays anomalies too: those started in the range, up to the playhead.
     let replay = match (&*HISTORY.read(), PLAYBACK.read().as_ref()) {
         (History::Loaded { from, .. }, Some(p)) if SETTINGS.read().mode == Mode::Historical => {
@@ -38,6 +39,7 @@ pub fn AnomalyList() -> Element {
         (None, 1) => "1 open".to_string(),
         (None, n) => format!("{n} open"),
     };
+    let subtitle = format!("{subtitle} · times {}", zone(offset));
     let actions = if wall {
         rsx! {}
     } else {

@@ -1,5 +1,6 @@
 //! Live cost gauge: spend rate in $/h on a dial whose scale follows the data,
-//! the number itself, and its change against five minutes earlier.
+//! the number itself, and its change against five minutes earlier and
+//! against the same time yesterday.
 
 use dioxus::prelude::*;
 
@@ -8,20 +9,25 @@ use crate::hooks::use_panel_view;
 use crate::logic::format::{duration_secs, usd_axis, usd_per_hour};
 use crate::logic::gauge::{
     RateChange, arc_length, arc_path, fraction, label_points, needle_degrees, rate_change,
-    scale_max,
+    scale_max, yesterday_change,
 };
 use crate::logic::views::{self, GaugeView};
 use crate::services::instrumentation;
+use crate::state::COMPARISONS;
 
 #[component]
 pub fn CostGauge() -> Element {
     instrumentation::panel_rendered();
     let view = use_panel_view(views::gauge);
+    let yesterday = use_memo(move || {
+        let g = view()?;
+        COMPARISONS.read().yesterday.rate_per_hour(g.end, g.span)
+    });
     rsx! {
         Panel { name: "gauge", title: "Spend rate",
             subtitle: view().map(|g| format!("last {} · $/hour", duration_secs(g.span.as_secs()))),
             match view() {
-                Some(g) => rsx! { GaugeDial { view: g } },
+                Some(g) => rsx! { GaugeDial { view: g, yesterday: yesterday() } },
                 None => rsx! { Placeholder { text: "Waiting for a minute of data…" } },
             }
         }
@@ -32,9 +38,10 @@ const CX: f64 = 100.0;
 const CY: f64 = 100.0;
 const R: f64 = 80.0;
 
-/// The dial itself, drawn from a computed view (rendered natively in tests).
+/// The dial itself, drawn from a computed view (rendered natively in tests);
+/// `yesterday` is the rate over the same span a day earlier, if known.
 #[component]
-pub fn GaugeDial(view: GaugeView) -> Element {
+pub fn GaugeDial(view: GaugeView, #[props(default)] yesterday: Option<f64>) -> Element {
     let max = scale_max(view.rate, view.peak);
     let f = fraction(view.rate, max);
     let length = arc_length(R);
@@ -46,6 +53,7 @@ pub fn GaugeDial(view: GaugeView) -> Element {
         .map(|(t, (x, y))| (x, y, usd_axis(max * t)))
         .collect();
     let RateChange { trend, text } = rate_change(view.rate, view.rate_5m_ago);
+    let day = yesterday_change(view.rate, yesterday);
     rsx! {
         div { class: "gauge",
             svg {
@@ -84,6 +92,10 @@ pub fn GaugeDial(view: GaugeView) -> Element {
             p { class: "gauge-change", "data-trend": trend.as_str(),
                 span { "aria-hidden": "true", "{trend.arrow()} " }
                 "{text}"
+            }
+            p { class: "gauge-change", "data-trend": day.trend.as_str(), "data-testid": "vs-yesterday",
+                span { "aria-hidden": "true", "{day.trend.arrow()} " }
+                "{day.text}"
             }
         }
     }

@@ -13,7 +13,7 @@ use crate::state::SETTINGS;
 
 #[component]
 pub fn DateRangePicker() -> Element {
-    let offset = clock::local_offset();
+    let offset = clock::shown_offset();
     let initial = use_hook(move || {
         let now = clock::server_now();
         match SETTINGS.peek().range {

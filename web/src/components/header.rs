@@ -7,6 +7,7 @@ use crate::components::connection_indicator::ConnectionIndicator;
 use crate::components::data_age::DataAge;
 use crate::components::poll_controls::PollControls;
 use crate::components::window_controls::WindowControls;
+use crate::components::zone_toggle::ZoneToggle;
 use crate::state::{ACCESS, SETTINGS};
 
 #[component]
@@ -24,6 +25,7 @@ pub fn Header(on_sign_out: EventHandler<()>) -> Element {
                 nav { class: "controls", "aria-label": "Dashboard controls",
                     WindowControls {}
                     PollControls {}
+                    ZoneToggle {}
                     if signed_in {
                         button {
                             r#type: "button",

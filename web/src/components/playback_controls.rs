@@ -12,7 +12,7 @@ use crate::state::{HISTORY, History, PLAYBACK};
 pub fn PlaybackControls() -> Element {
     let playback = PLAYBACK.read();
     let history = HISTORY.read();
-    let offset = clock::local_offset();
+    let offset = clock::shown_offset();
     rsx! {
         div { class: "playback", role: "group", "aria-label": "Playback",
             match (&*history, playback.as_ref()) {

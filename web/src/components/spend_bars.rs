@@ -1,83 +1,44 @@
-//! Spend over time, the main chart: dollars per bucket stacked by model (the
-//! window's most expensive models, the rest as one band), the still-filling
-//! bucket hatched, a trend line over the totals, anomaly markers on the time
+//! The spend chart's drawing: dollars per bucket stacked by model, tenant or
+//! customer, the still-filling bucket lighter, gaps hatched, a trend line,
+//! the earlier period as a thin dashed line, anomaly markers on the time
 //! axis, and a tooltip (hover, or arrow keys when focused) that names what
-//! each model cost. Drawn as SVG in rsx like the token chart (see there why).
+//! each key cost. Drawn as SVG in rsx like the token chart (see there why).
 
 use chrono::FixedOffset;
 use dioxus::prelude::*;
-use protocol::models::model_label;
 
-use crate::components::panel::{Panel, Placeholder};
 use crate::components::token_chart::Marker;
-use crate::hooks::use_panel_view;
-use crate::logic::anomaly_markers::markers;
-use crate::logic::chart::{data_trend_with_gaps, ticks_need_seconds, time_ticks, value_ticks};
-use crate::logic::colors::model_color;
-use crate::logic::format::{clock, day_month, duration_secs, usd};
-use crate::logic::settings::Mode;
-use crate::logic::spend::{OTHER, SpendView};
-use crate::logic::views;
-use crate::services::{clock as server_clock, instrumentation};
-use crate::state::{ANOMALIES, SETTINGS};
+use crate::logic::chart::{
+    data_trend_with_gaps, gapped_line_path, ticks_need_seconds, time_ticks, value_ticks,
+};
+use crate::logic::format::{change, clock, day_month, duration_secs, usd, zone};
+use crate::logic::spend::SpendView;
 
 const W: f64 = 600.0;
 const H: f64 = 200.0;
-/// The "other models" band: a neutral grey, never a model's colour.
-const OTHER_COLOR: &str = "#8a96a3";
 
-fn key_color(key: &str) -> &'static str {
-    if key == OTHER {
-        OTHER_COLOR
-    } else {
-        model_color(key)
-    }
-}
-
-fn key_label(key: &str) -> String {
-    if key == OTHER {
-        "Other models".into()
-    } else {
-        model_label(key).to_string()
-    }
-}
-
-#[component]
-pub fn SpendChart() -> Element {
-    instrumentation::panel_rendered();
-    let view = use_panel_view(views::spend);
-    let offset = server_clock::local_offset();
-    let marks = use_memo(move || {
-        let view = view.read();
-        let Some(v) = view.as_ref() else {
-            return Vec::new();
-        };
-        markers(ANOMALIES.read().all(), v.from, v.to, offset)
-    });
-    let subtitle = match (SETTINGS.read().mode, view.read().as_ref()) {
-        (Mode::Live, _) => "USD per 5 s bucket · last 5 min · by model".to_string(),
-        (Mode::Historical, Some(v)) => format!(
-            "USD per {} bucket · by model",
-            duration_secs(v.resolution.as_secs())
-        ),
-        (Mode::Historical, None) => "USD · by model".to_string(),
-    };
-    rsx! {
-        Panel { name: "spend", title: "Spend over time", subtitle,
-            match view() {
-                Some(v) => rsx! { SpendBars { view: v, markers: marks(), offset } },
-                None => rsx! { Placeholder { text: "Loading the last minutes…" } },
-            }
-        }
-    }
+/// The earlier period drawn over the bars: its name and each bucket's cost then.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CompareLine {
+    pub label: &'static str,
+    pub values: Vec<Option<f64>>,
 }
 
 /// The chart for a computed view (rendered natively in tests).
 #[component]
-pub fn SpendBars(view: SpendView, markers: Vec<Marker>, offset: FixedOffset) -> Element {
+pub fn SpendBars(
+    view: SpendView,
+    markers: Vec<Marker>,
+    offset: FixedOffset,
+    #[props(default)] compare: Option<CompareLine>,
+) -> Element {
     let mut hovered = use_signal(|| None::<usize>);
     let n = view.bars.len().max(1);
-    let (top, y_ticks) = value_ticks(view.max_total(), 4);
+    let compare_max = compare
+        .iter()
+        .flat_map(|c| c.values.iter().flatten())
+        .fold(0.0, |a: f64, b| a.max(*b));
+    let (top, y_ticks) = value_ticks(view.max_total().max(compare_max), 4);
     let top = if top > 0.0 { top } else { 1.0 };
     let slot = W / n as f64;
     let gap = (slot * 0.18).min(3.0);
@@ -97,13 +58,22 @@ pub fn SpendBars(view: SpendView, markers: Vec<Marker>, offset: FixedOffset) -> 
     let any_missing = view.bars.iter().any(|b| b.point.missing);
     let tooltip = hovered().and_then(|i| view.bars.get(i).map(|b| (i, b.clone())));
     let last_index = n - 1;
-    let keys = view.keys.clone();
+    let compare_path = compare
+        .as_ref()
+        .map(|c| gapped_line_path(&c.values, W, H, top));
+    let then_at = |i: usize| {
+        compare
+            .as_ref()
+            .and_then(|c| c.values.get(i).copied().flatten())
+    };
+    let colors = view.colors.clone();
+    let zone = zone(offset);
     rsx! {
         div {
             class: "chart spend",
             tabindex: "0",
             role: "img",
-            "aria-label": "Spend in US dollars per {duration_secs(view.resolution.as_secs())} bucket, {usd(view.total())} in all, stacked by model; arrow keys read each bucket",
+            "aria-label": "Spend in US dollars per {duration_secs(view.resolution.as_secs())} bucket, {usd(view.total())} in all, stacked by {view.stack.label().to_lowercase()}; arrow keys read each bucket",
             onkeydown: move |e: KeyboardEvent| {
                 let next = match (e.key(), hovered()) {
                     (Key::ArrowLeft, Some(i)) => Some(i.saturating_sub(1)),
@@ -166,7 +136,7 @@ pub fn SpendBars(view: SpendView, markers: Vec<Marker>, offset: FixedOffset) -> 
                                                     y: "{y.max(0.0):.2}",
                                                     width: "{width:.2}",
                                                     height: "{h:.2}",
-                                                    fill: key_color(&keys[k]),
+                                                    fill: colors[k],
                                                 }
                                             }
                                         }
@@ -186,6 +156,9 @@ pub fn SpendBars(view: SpendView, markers: Vec<Marker>, offset: FixedOffset) -> 
                     if let Some((x1, y1, x2, y2)) = trend_line {
                         line { class: "trend", x1: "{x1:.2}", y1: "{y1:.2}", x2: "{x2:.2}", y2: "{y2:.2}" }
                     }
+                    if let Some(d) = compare_path.filter(|d| !d.is_empty()) {
+                        path { class: "compare", d: "{d}" }
+                    }
                 }
                 for m in markers.iter() {
                     span {
@@ -203,15 +176,19 @@ pub fn SpendBars(view: SpendView, markers: Vec<Marker>, offset: FixedOffset) -> 
                         class: "tooltip",
                         role: "status",
                         style: if (i as f64) < n as f64 / 2.0 { format!("left: {:.2}%", (i as f64 + 1.0) / n as f64 * 100.0) } else { format!("right: {:.2}%", (n - i) as f64 / n as f64 * 100.0) },
-                        strong { "{clock(bar.point.start, offset, true)}" }
+                        strong { "{clock(bar.point.start, offset, true)} {zone}" }
                         if bar.point.partial { span { class: "tag", " in progress" } }
                         if bar.point.missing {
                             p { class: "tooltip-note", "No data: the server was not recording." }
                         } else {
                             dl {
                                 dt { "Spend" } dd { "{usd(bar.total())}" }
+                                if let (Some(c), Some(then)) = (compare.as_ref(), then_at(i)) {
+                                    dt { "{c.label}" }
+                                    dd { "{usd(then)} ({change(bar.total(), then)})" }
+                                }
                                 for (k, cost) in bar.segments.iter().copied().enumerate().filter(|(_, c)| *c > 0.0) {
-                                    dt { span { class: "swatch", style: "background: {key_color(&view.keys[k])}" } "{key_label(&view.keys[k])}" }
+                                    dt { span { class: "swatch", style: "background: {view.colors[k]}" } "{view.label(&view.keys[k])}" }
                                     dd { "{usd(cost)}" }
                                 }
                             }
@@ -228,17 +205,20 @@ pub fn SpendBars(view: SpendView, markers: Vec<Marker>, offset: FixedOffset) -> 
                     }
                 }
             }
-            ul { class: "chart-legend spend-keys", "aria-label": "Models in the chart",
-                for key in view.keys.iter() {
+            ul { class: "chart-legend spend-keys", "aria-label": "What the bars are split by",
+                for (k, key) in view.keys.iter().enumerate() {
                     li { key: "{key}",
-                        span { class: "key", style: "background: {key_color(key)}" }
-                        "{key_label(key)}"
+                        span { class: "key", style: "background: {view.colors[k]}" }
+                        "{view.label(key)}"
                     }
                 }
                 if any_missing {
                     li { span { class: "key key-missing" } "no data" }
                 }
                 li { span { class: "key key-trend" } "trend" }
+                if let Some(c) = compare.as_ref() {
+                    li { span { class: "key key-compare" } "{c.label}, same time" }
+                }
                 li { span { class: "key key-marker" } "anomaly" }
             }
         }

@@ -26,7 +26,7 @@ use crate::logic::anomaly_markers::markers;
 use crate::logic::chart::{data_trend_with_gaps, ticks_need_seconds, time_ticks, value_ticks};
 use crate::logic::csv::{file_name, series_csv};
 use crate::logic::format::{
-    axis_number, clock, compact, day_month, duration_secs, group_thousands, latency_ms, usd,
+    axis_number, clock, compact, day_month, duration_secs, group_thousands, latency_ms, usd, zone,
 };
 use crate::logic::settings::{Mode, Range};
 use crate::logic::views::{self, TokenView};
@@ -41,7 +41,7 @@ const H: f64 = 200.0;
 pub fn TokenChart() -> Element {
     instrumentation::panel_rendered();
     let view = use_panel_view(views::tokens);
-    let offset = server_clock::local_offset();
+    let offset = server_clock::shown_offset();
     let marks = use_memo(move || {
         let view = view.read();
         let Some(v) = view.as_ref() else {
@@ -51,8 +51,12 @@ pub fn TokenChart() -> Element {
     });
     let settings = SETTINGS.read();
     let subtitle = match (settings.mode, view.read().as_ref()) {
-        (Mode::Live, _) => "last 5 min · 5 s buckets".to_string(),
-        (Mode::Historical, Some(v)) => format!("{} buckets", duration_secs(v.resolution.as_secs())),
+        (Mode::Live, _) => format!("last 5 min · 5 s buckets · {}", zone(offset)),
+        (Mode::Historical, Some(v)) => format!(
+            "{} buckets · {}",
+            duration_secs(v.resolution.as_secs()),
+            zone(offset)
+        ),
         (Mode::Historical, None) => String::new(),
     };
     let window_label = match settings.range {

@@ -191,6 +191,27 @@ pub fn sparkline_path(values: &[f64], width: f64, height: f64, max: f64) -> Stri
     path.trim_end().to_string()
 }
 
+/// An SVG path through the centres of `values.len()` equal slots across
+/// `width` (value `top` at the top edge), broken where a value is unknown:
+/// a comparison line must not invent spend where nothing was recorded.
+pub fn gapped_line_path(values: &[Option<f64>], width: f64, height: f64, top: f64) -> String {
+    let slot = width / values.len().max(1) as f64;
+    let mut path = String::new();
+    let mut pen_down = false;
+    for (i, v) in values.iter().enumerate() {
+        match v.filter(|v| v.is_finite()) {
+            Some(v) => {
+                let y = height - (v / top.max(f64::MIN_POSITIVE)).clamp(0.0, 1.0) * height;
+                let cmd = if pen_down { 'L' } else { 'M' };
+                path.push_str(&format!("{cmd}{:.1} {y:.1} ", slot * i as f64 + slot / 2.0));
+                pen_down = true;
+            }
+            None => pen_down = false,
+        }
+    }
+    path.trim_end().to_string()
+}
+
 /// A donut segment drawn as a dashed circle stroke.
 #[derive(Debug, Clone, PartialEq)]
 pub struct DonutSegment {
@@ -356,5 +377,22 @@ mod tests {
         assert_eq!(segs[0].offset, 0.0);
         assert!((segs[1].offset + c / 2.0).abs() < 1e-9);
         assert_eq!(segs[1].dash, format!("{:.2} {:.2}", c / 4.0, c * 0.75));
+    }
+
+    #[test]
+    fn gapped_lines_break_where_values_are_unknown() {
+        let d = gapped_line_path(
+            &[Some(0.0), Some(5.0), None, Some(10.0)],
+            400.0,
+            100.0,
+            10.0,
+        );
+        assert_eq!(d, "M50.0 100.0 L150.0 50.0 M350.0 0.0");
+        assert_eq!(gapped_line_path(&[None, None], 400.0, 100.0, 10.0), "");
+        // Above the top it is clamped to the edge, not drawn off the chart.
+        assert_eq!(
+            gapped_line_path(&[Some(20.0)], 100.0, 100.0, 10.0),
+            "M50.0 0.0"
+        );
     }
 }

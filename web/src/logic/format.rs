@@ -174,6 +174,21 @@ pub fn day_month(t: Timestamp, offset: FixedOffset) -> String {
     format!("{} {}", local.day(), MONTHS[local.month0() as usize])
 }
 
+/// The zone times are shown in, as the labels name it: `UTC`, `UTC+1`, `UTC−5:30`.
+pub fn zone(offset: FixedOffset) -> String {
+    let secs = offset.local_minus_utc();
+    if secs == 0 {
+        return "UTC".into();
+    }
+    let sign = if secs < 0 { '−' } else { '+' };
+    let (h, m) = (secs.abs() / 3600, secs.abs() % 3600 / 60);
+    if m == 0 {
+        format!("UTC{sign}{h}")
+    } else {
+        format!("UTC{sign}{h}:{m:02}")
+    }
+}
+
 /// Date and 24-hour time in the viewer's offset: `2026-11-23 09:05`.
 pub fn date_time(t: Timestamp, offset: FixedOffset) -> String {
     date_and_minutes(t, offset, ' ')
@@ -320,5 +335,13 @@ mod tests {
         };
         assert_eq!(cached_share(&m), "60%");
         assert_eq!(cached_share(&protocol::Metrics::default()), "—");
+    }
+
+    #[test]
+    fn zones_are_named_plainly() {
+        let east = |s| FixedOffset::east_opt(s).unwrap();
+        assert_eq!(zone(east(0)), "UTC");
+        assert_eq!(zone(east(3600)), "UTC+1");
+        assert_eq!(zone(east(-(5 * 3600 + 1800))), "UTC−5:30");
     }
 }

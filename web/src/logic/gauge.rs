@@ -120,15 +120,30 @@ pub struct RateChange {
 
 /// The change line for `rate` against `before`, five minutes earlier.
 pub fn rate_change(rate: f64, before: Option<f64>) -> RateChange {
+    change_line(rate, before, "5 min ago", "no data from 5 min ago yet")
+}
+
+/// The change line against the same time yesterday (`before`: the rate
+/// then, over the same span).
+pub fn yesterday_change(rate: f64, before: Option<f64>) -> RateChange {
+    change_line(
+        rate,
+        before,
+        "yesterday same time",
+        "no data from yesterday same time",
+    )
+}
+
+fn change_line(rate: f64, before: Option<f64>, when: &str, unknown: &str) -> RateChange {
     let text = match before {
         // "new vs 5 min ago ($0.00/h)" read as a glitch; say it plainly.
-        Some(before) if before.abs() < 1e-9 => "no spend 5 min ago".to_string(),
+        Some(before) if before.abs() < 1e-9 => format!("no spend {when}"),
         Some(before) => format!(
-            "{} vs 5 min ago ({})",
+            "{} vs {when} ({})",
             change(rate, before),
             usd_per_hour(before)
         ),
-        None => "no data from 5 min ago yet".to_string(),
+        None => unknown.to_string(),
     };
     RateChange {
         trend: trend(rate, before),
@@ -235,6 +250,25 @@ mod tests {
                 trend: Trend::Flat,
                 text: "no data from 5 min ago yet".into()
             }
+        );
+    }
+
+    #[test]
+    fn against_yesterday_same_time() {
+        let line = yesterday_change(300.0, Some(200.0));
+        assert_eq!(line.trend, Trend::Up);
+        assert!(
+            line.text.ends_with("vs yesterday same time ($200.00/h)"),
+            "{}",
+            line.text
+        );
+        assert_eq!(
+            yesterday_change(1.0, Some(0.0)).text,
+            "no spend yesterday same time"
+        );
+        assert_eq!(
+            yesterday_change(1.0, None).text,
+            "no data from yesterday same time"
         );
     }
 }

@@ -7,6 +7,7 @@ pub mod backoff;
 pub mod buffer;
 pub mod chart;
 pub mod colors;
+pub mod compare;
 pub mod connection;
 pub mod csv;
 pub mod drill;

@@ -28,6 +28,7 @@ pub struct Bucket {
     pub start: Timestamp,
     pub totals: Metrics,
     pub by_model: BTreeMap<String, Metrics>,
+    pub by_tenant: BTreeMap<String, Metrics>,
     pub customers: HashMap<CustomerKey, Metrics>,
     /// Customers the snapshot (or the per-bucket bound) left out, summed.
     pub other_customers: Metrics,
@@ -41,6 +42,7 @@ impl Bucket {
             start,
             totals: Metrics::default(),
             by_model: BTreeMap::new(),
+            by_tenant: BTreeMap::new(),
             customers: HashMap::new(),
             other_customers: Metrics::default(),
             missing: false,
@@ -55,6 +57,11 @@ impl Bucket {
                 .by_model
                 .into_iter()
                 .map(|m| (m.model, m.metrics))
+                .collect(),
+            by_tenant: b
+                .by_tenant
+                .into_iter()
+                .map(|t| (t.tenant_id, t.metrics))
                 .collect(),
             customers: b
                 .customers
@@ -72,6 +79,10 @@ impl Bucket {
         self.totals.merge(&u.metrics);
         self.by_model
             .entry(u.model.clone())
+            .or_default()
+            .merge(&u.metrics);
+        self.by_tenant
+            .entry(u.tenant_id.clone())
             .or_default()
             .merge(&u.metrics);
         let key = (u.tenant_id.clone(), u.customer_id.clone());
@@ -318,6 +329,15 @@ pub(crate) mod tests {
                     },
                     by_model: vec![ModelUsage {
                         model: "gpt-4o".into(),
+                        metrics: Metrics {
+                            total_calls: 1,
+                            total_tokens: 100,
+                            total_cost: 1.0,
+                            ..Metrics::default()
+                        },
+                    }],
+                    by_tenant: vec![protocol::TenantUsage {
+                        tenant_id: "acme".into(),
                         metrics: Metrics {
                             total_calls: 1,
                             total_tokens: 100,

@@ -1,11 +1,16 @@
 //! The viewer's settings and their place in the URL, so a view can be shared
 //! and survives a reload: `?mode=historical&window=1h&interval=5`,
-//! `?mode=historical&from=…&to=…`, `?mode=wall`.
+//! `?mode=historical&from=…&to=…`, `?mode=wall`, and how the view reads:
+//! `?compare=1d|7d` (the spend chart's overlay), `?stack=tenant|customer`,
+//! `?tz=utc` (times in UTC instead of the viewer's zone).
 
 use protocol::filter::Dimension;
 use protocol::time::{format_timestamp, parse_timestamp};
 use protocol::validate::validate_id;
 use protocol::{Filter, TimeWindow, Timestamp};
+
+use super::compare::CompareWith;
+use super::spend::StackBy;
 
 /// Live follows now; historical replays a fixed range.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -43,6 +48,12 @@ pub struct Settings {
     pub wall: bool,
     /// The tenants, customers and models shown (`?tenant=acme&model=…`).
     pub filter: Filter,
+    /// The earlier period the spend chart overlays, if any.
+    pub compare: Option<CompareWith>,
+    /// What the spend chart stacks its bars by.
+    pub stack: StackBy,
+    /// Times in UTC rather than the viewer's zone.
+    pub utc: bool,
     /// Not in the URL: a paused view should not stay paused after a reload.
     pub paused: bool,
 }
@@ -55,6 +66,9 @@ impl Default for Settings {
             poll_secs: DEFAULT_POLL_SECS,
             wall: false,
             filter: Filter::default(),
+            compare: None,
+            stack: StackBy::Model,
+            utc: false,
             paused: false,
         }
     }
@@ -89,6 +103,9 @@ impl Settings {
                         s.poll_secs = i;
                     }
                 }
+                ("compare", c) => s.compare = CompareWith::parse(c),
+                ("stack", k) => s.stack = StackBy::parse(k).unwrap_or_default(),
+                ("tz", z) => s.utc = z == "utc",
                 ("from", t) => from = parse_timestamp(t).ok(),
                 ("to", t) => to = parse_timestamp(t).ok(),
                 (key, name) => {
@@ -135,6 +152,15 @@ impl Settings {
         }
         for (key, name) in self.filter.to_pairs() {
             q.append_pair(key, name);
+        }
+        if let Some(c) = self.compare {
+            q.append_pair("compare", c.as_str());
+        }
+        if self.stack != StackBy::Model {
+            q.append_pair("stack", self.stack.as_str());
+        }
+        if self.utc {
+            q.append_pair("tz", "utc");
         }
         let q = q.finish();
         if q.is_empty() { q } else { format!("?{q}") }
@@ -201,5 +227,17 @@ mod tests {
             "mode=historical&from=2026-11-23T09:00:00Z&to=2026-11-23T08:00:00Z",
         );
         assert_eq!(reversed.range, Range::default());
+    }
+
+    #[test]
+    fn how_the_view_reads_is_kept_in_the_url() {
+        let s = Settings::from_query("?compare=7d&stack=tenant&tz=utc&tenant=acme");
+        assert_eq!(s.compare, Some(CompareWith::LastWeek));
+        assert_eq!(s.stack, StackBy::Tenant);
+        assert!(s.utc);
+        assert_eq!(s.to_query(), "?tenant=acme&compare=7d&stack=tenant&tz=utc");
+        assert_eq!(Settings::from_query(&s.to_query()), s);
+        let odd = Settings::from_query("?compare=2d&stack=colour&tz=mars");
+        assert_eq!(odd, Settings::default());
     }
 }

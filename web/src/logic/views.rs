@@ -14,7 +14,7 @@ use super::aggregate::{
 };
 use super::ranking::spend_ranks;
 use super::series::Series;
-use super::spend::{SpendView, spend_view};
+use super::spend::{SpendView, StackBy, spend_view};
 use super::store::{LIVE_CHART_BUCKETS, MetricStore, window_start};
 
 /// Where the panels' data comes from.
@@ -43,6 +43,8 @@ pub struct GaugeView {
     pub peak: f64,
     /// What the rate is measured over.
     pub span: Duration,
+    /// End of that span (the comparison with yesterday ends here too).
+    pub end: Timestamp,
 }
 
 pub fn gauge(source: &Source) -> Option<GaugeView> {
@@ -62,6 +64,7 @@ pub fn gauge(source: &Source) -> Option<GaugeView> {
         rate_5m_ago,
         peak: peak_rate_per_hour(series, end, span),
         span,
+        end,
     })
 }
 
@@ -78,9 +81,16 @@ pub fn tokens(source: &Source) -> Option<TokenView> {
 }
 
 /// The spend chart: the token chart's buckets, their cost split by model.
-pub fn spend(source: &Source) -> Option<SpendView> {
+pub fn spend(source: &Source, stack: StackBy) -> Option<SpendView> {
     let (series, v) = charted(source)?;
-    Some(spend_view(series, &v.points, v.resolution, v.from, v.to))
+    Some(spend_view(
+        series,
+        &v.points,
+        stack,
+        v.resolution,
+        v.from,
+        v.to,
+    ))
 }
 
 /// The charts' buckets and the series they come from.

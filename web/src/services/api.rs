@@ -13,6 +13,7 @@ use serde::de::DeserializeOwned;
 use dioxus::prelude::*;
 
 use super::access;
+use crate::logic::compare::CompareWith;
 use crate::state::SETTINGS;
 
 /// `path?pairs…` plus the viewer's filter, so the server sends only what
@@ -147,6 +148,29 @@ pub async fn history(
     if let Some(step) = &step {
         pairs.push(("step", step));
     }
+    get(&filtered(paths::HISTORY, &pairs)).await
+}
+
+/// `GET /api/metrics/history?compare=`: what `[from, to)` in buckets of
+/// `step_secs` cost `with` earlier (one customer per bucket keeps it small).
+pub async fn compared(
+    from: Timestamp,
+    to: Timestamp,
+    step_secs: u64,
+    with: CompareWith,
+) -> Result<HistoryResponse, ApiError> {
+    let (from, to) = (
+        from.timestamp_millis().to_string(),
+        to.timestamp_millis().to_string(),
+    );
+    let step = step_secs.to_string();
+    let pairs = [
+        ("from", from.as_str()),
+        ("to", to.as_str()),
+        ("step", step.as_str()),
+        ("customers", "1"),
+        ("compare", with.as_str()),
+    ];
     get(&filtered(paths::HISTORY, &pairs)).await
 }
 

@@ -41,6 +41,17 @@ pub fn observe_server_time(server_time: Timestamp) {
     SERVER_OFFSET_MS.with(|o| o.set(offset));
 }
 
+/// The offset times are shown in: UTC when the view asks for it (`?tz=utc`),
+/// otherwise the viewer's. Read in a component, it re-renders on the toggle.
+pub fn shown_offset() -> FixedOffset {
+    use dioxus::prelude::ReadableExt;
+    if crate::state::SETTINGS.read().utc {
+        Utc.fix()
+    } else {
+        local_offset()
+    }
+}
+
 /// The viewer's UTC offset (labels use a 24-hour clock in local time).
 pub fn local_offset() -> FixedOffset {
     #[cfg(target_arch = "wasm32")]

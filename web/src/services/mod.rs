@@ -13,6 +13,7 @@ pub mod api;
 pub mod browser;
 pub mod budgets;
 pub mod clock;
+pub mod comparison;
 pub mod feed;
 pub mod filter;
 pub mod frame;

@@ -10,6 +10,7 @@
 //! | [`HISTORY`] | the history service | panels in historical mode |
 //! | [`PLAYBACK`] | the playback controls | panels in historical mode |
 //! | [`BUDGETS`] | the budgets service | budget panel |
+//! | [`COMPARISONS`] | the comparison service | spend chart overlay, gauge |
 //! | [`NOW_SECOND`] | the clock service | age label, retry countdown |
 //!
 //! Panels never subscribe to `STORE` itself: the flush publishes at most one
@@ -61,6 +62,9 @@ pub enum History {
 pub static HISTORY: GlobalSignal<History> = Signal::global(|| History::Idle);
 /// Month to date and budgets for the filter (owner: the budgets service).
 pub static BUDGETS: GlobalSignal<Option<protocol::BudgetsResponse>> = Signal::global(|| None);
+/// The same spans yesterday and last week (owner: the comparison service).
+pub static COMPARISONS: GlobalSignal<crate::logic::compare::Comparisons> =
+    Signal::global(Default::default);
 pub static PLAYBACK: GlobalSignal<Option<Playback>> = Signal::global(|| None);
 pub static NOW_SECOND: GlobalSignal<u64> = Signal::global(|| 0);
 
