@@ -5,6 +5,7 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use clap::Parser;
+use protocol::filter::{Dimension, Filter};
 
 /// Drive a FinOps dashboard server over loopback: push reports to
 /// `POST /api/ingest` on an open-loop schedule, hold WebSocket dashboard
@@ -81,6 +82,13 @@ pub struct Args {
     #[arg(long, default_value_t = 100, value_parser = clap::value_parser!(u64).range(1..))]
     pub full_parse_every: u64,
 
+    /// Subscribe the WebSocket clients with this filter: `tenant=lt-t0`,
+    /// `model=gpt-4o`, `customer=…` (repeat, or join with `&`; names exact,
+    /// as in the REST query string). Each then expects only the accepted
+    /// reports the filter admits.
+    #[arg(long = "ws-filter", value_name = "KEY=NAME")]
+    pub ws_filter: Vec<String>,
+
     /// Their session tick in milliseconds.
 
     #[arg(long, default_value_t = 250)]
@@ -94,7 +102,8 @@ pub struct Args {
     #[arg(long, default_value_t = 2000)]
     pub poll_interval_ms: u64,
 
-    /// Fail (exit 1) unless every client received every accepted report.
+    /// Fail (exit 1) unless every client received every accepted report
+    /// (with `--ws-filter`: every one it admits, and nothing else).
     #[arg(long)]
     pub expect_no_loss: bool,
 
@@ -138,6 +147,11 @@ impl Args {
         }
     }
 
+    /// The `--ws-filter` pairs as a filter; empty when none were given.
+    pub fn ws_filter(&self) -> Result<Filter, String> {
+        parse_filter(&self.ws_filter)
+    }
+
     pub fn ws_url(&self) -> String {
         format!(
             "{}{}",
@@ -147,6 +161,30 @@ impl Args {
             protocol::paths::WS
         )
     }
+}
+
+/// `key=name` pairs (each argument may join several with `&`) checked as
+/// the server checks a filter. Unlike a query string, an unknown key is an
+/// error: on a command line it is a typo, and ignoring it would measure an
+/// unfiltered run under a filtered label.
+pub fn parse_filter(args: &[String]) -> Result<Filter, String> {
+    let mut pairs = Vec::new();
+    for part in args
+        .iter()
+        .flat_map(|a| a.split('&'))
+        .filter(|p| !p.is_empty())
+    {
+        let (key, value) = part
+            .split_once('=')
+            .ok_or_else(|| format!("--ws-filter `{part}` is not key=name"))?;
+        if Dimension::from_param(key).is_none() {
+            return Err(format!(
+                "--ws-filter key `{key}` is not one of tenant, customer, model"
+            ));
+        }
+        pairs.push((key, value));
+    }
+    Filter::from_pairs(pairs).map_err(|e| format!("--ws-filter: {e}"))
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -209,6 +247,25 @@ mod tests {
             args("http://127.0.0.1:8080/").ws_url(),
             "ws://127.0.0.1:8080/ws"
         );
+    }
+
+    #[test]
+    fn ws_filters_parse_like_a_query_string_and_refuse_typos() {
+        let parse = |a: &[&str]| parse_filter(&a.iter().map(|s| s.to_string()).collect::<Vec<_>>());
+        assert!(parse(&[]).unwrap().is_empty());
+        let f = parse(&["tenant=lt-t0&model=gpt-4o", "tenant=lt-t1", "tenant=lt-t0"]).unwrap();
+        assert_eq!(f.tenants, ["lt-t0", "lt-t1"], "repeats kept once");
+        assert_eq!(f.models, ["gpt-4o"]);
+        assert!(f.customers.is_empty());
+        assert!(
+            parse(&["tenants=lt-t0"])
+                .unwrap_err()
+                .contains("not one of")
+        );
+        assert!(parse(&["lt-t0"]).unwrap_err().contains("key=name"));
+        assert!(parse(&["tenant="]).is_err(), "an empty name is refused");
+        let args = Args::try_parse_from(["load-test", "--ws-filter", "tenant=lt-t3"]).unwrap();
+        assert_eq!(args.ws_filter().unwrap().tenants, ["lt-t3"]);
     }
 
     #[test]

@@ -6,7 +6,7 @@
 
 use std::collections::BTreeMap;
 
-use protocol::MetricUpdate;
+use protocol::{Filter, MetricUpdate};
 use serde::{Deserialize, Serialize};
 
 /// Sums of the reports of one series.
@@ -79,6 +79,16 @@ impl Ledger {
             })
             .collect()
     }
+
+    /// Acknowledged reports of the series `filter` admits: what a client
+    /// subscribed with that filter must receive.
+    pub fn acked_reports_admitted(&self, filter: &Filter) -> u64 {
+        self.lines
+            .iter()
+            .filter(|((tenant, customer, model), _)| filter.admits_names(tenant, customer, model))
+            .map(|(_, (acked, _))| acked.reports)
+            .sum()
+    }
 }
 
 #[cfg(test)]
@@ -101,5 +111,33 @@ mod tests {
         let summed: f64 = lines.iter().map(|l| l.acked.cost).sum();
         assert!((cost - summed).abs() < 1e-12);
         assert_eq!((ledger.acked_batches, ledger.in_doubt_batches), (1, 1));
+    }
+
+    #[test]
+    fn a_filtered_client_expects_only_the_acked_reports_it_admits() {
+        let mut ledger = Ledger::default();
+        let now = chrono::Utc::now();
+        // 70 reports over 14 series: each of the 7 tenants has two series.
+        let batch = reports::batch(0, 70, 14, now);
+        ledger.acked(&batch);
+        ledger.in_doubt(&reports::batch(70, 14, 14, now));
+        assert_eq!(ledger.acked_reports_admitted(&Filter::default()), 70);
+        let one = Filter::default().with(protocol::filter::Dimension::Tenant, "lt-t0");
+        let expected = batch.iter().filter(|u| u.tenant_id == "lt-t0").count() as u64;
+        assert_eq!(expected, 10);
+        assert_eq!(
+            ledger.acked_reports_admitted(&one),
+            expected,
+            "in doubt not counted"
+        );
+        let model = &batch[0].model;
+        let narrower = one.with(protocol::filter::Dimension::Model, model);
+        let both = batch
+            .iter()
+            .filter(|u| u.tenant_id == "lt-t0" && &u.model == model)
+            .count() as u64;
+        assert_eq!(ledger.acked_reports_admitted(&narrower), both);
+        let nobody = Filter::default().with(protocol::filter::Dimension::Tenant, "acme");
+        assert_eq!(ledger.acked_reports_admitted(&nobody), 0);
     }
 }

@@ -44,5 +44,11 @@ async fn main() -> ExitCode {
         eprintln!("load-test: invariant failed: not every client received every accepted report");
         return ExitCode::FAILURE;
     }
+    if expect_no_loss && summary.invariants.updates_outside_filter > 0 {
+        eprintln!(
+            "load-test: invariant failed: filtered clients got updates their filter does not admit"
+        );
+        return ExitCode::FAILURE;
+    }
     ExitCode::SUCCESS
 }

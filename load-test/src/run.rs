@@ -22,6 +22,7 @@ const CONNECT_CONCURRENCY: usize = 256;
 
 pub async fn run(mut args: Args) -> Result<Summary, String> {
     args.check_target()?;
+    let ws_filter = args.ws_filter()?;
     server::raise_fd_limit(args.ws_clients + args.poll_clients + 1024)?;
     let mut headers = reqwest::header::HeaderMap::new();
     if let Some(token) = &args.token {
@@ -82,6 +83,7 @@ pub async fn run(mut args: Args) -> Result<Summary, String> {
                 token: args.token.clone(),
                 tick_ms: args.tick_ms,
                 full_parse: (id as u64).is_multiple_of(args.full_parse_every),
+                filter: ws_filter.clone(),
             },
             counters,
             received,
@@ -175,12 +177,30 @@ pub async fn run(mut args: Args) -> Result<Summary, String> {
     }
     let ingest_seconds = started.elapsed().as_secs_f64();
 
-    // Let every client catch up, within the drain time.
+    // Let every client catch up, within the drain time. A filtered
+    // WebSocket client is owed only the accepted reports its filter admits
+    // (from the ledger); polling clients are never filtered.
     let accepted = Counters::get(&counters.accepted);
+    let ws_expected = if ws_filter.is_empty() {
+        accepted
+    } else {
+        ledger
+            .lock()
+            .map(|l| l.acked_reports_admitted(&ws_filter))
+            .unwrap_or(accepted)
+    };
+    let expected = |client: usize| {
+        if (client as u64) < args.ws_clients {
+            ws_expected
+        } else {
+            accepted
+        }
+    };
     let all_received = || {
         received
             .iter()
-            .all(|r| r.load(Ordering::Relaxed) >= accepted)
+            .enumerate()
+            .all(|(i, r)| r.load(Ordering::Relaxed) >= expected(i))
     };
     wait_until(Duration::from_secs(args.drain), all_received).await;
     let messages_seconds = started.elapsed().as_secs_f64();
@@ -204,7 +224,8 @@ pub async fn run(mut args: Args) -> Result<Summary, String> {
 
     let missing: Vec<u64> = received
         .iter()
-        .map(|r| accepted.saturating_sub(r.load(Ordering::Relaxed)))
+        .enumerate()
+        .map(|(i, r)| expected(i).saturating_sub(r.load(Ordering::Relaxed)))
         .filter(|m| *m > 0)
         .collect();
     let c = &counters;
@@ -233,6 +254,11 @@ pub async fn run(mut args: Args) -> Result<Summary, String> {
             messages: Counters::get(&c.ws_messages),
             messages_per_sec: Counters::get(&c.ws_messages) as f64 / messages_seconds.max(1e-9),
             bytes: Counters::get(&c.ws_bytes),
+            bytes_per_sec_per_client: Counters::get(&c.ws_bytes) as f64
+                / messages_seconds.max(1e-9)
+                / Counters::get(&c.ws_connected).max(1) as f64,
+            filter: query_text(&ws_filter),
+            expected_reports: ws_expected,
             updates: Counters::get(&c.ws_updates),
             reconnects: Counters::get(&c.ws_reconnects),
             resyncs: Counters::get(&c.ws_resyncs),
@@ -253,8 +279,19 @@ pub async fn run(mut args: Args) -> Result<Summary, String> {
             clients_missing_reports: missing.len() as u64,
             reports_missing: missing.iter().sum(),
             no_loss: missing.is_empty() && Counters::get(&c.ingest_errors) == 0,
+            updates_outside_filter: Counters::get(&c.ws_outside_filter),
         },
     })
+}
+
+/// The filter as its query string (`tenant=lt-t0&model=o1`), empty when none.
+fn query_text(filter: &protocol::Filter) -> String {
+    filter
+        .to_pairs()
+        .iter()
+        .map(|(k, v)| format!("{k}={v}"))
+        .collect::<Vec<_>>()
+        .join("&")
 }
 
 fn add(into: &mut Histogram<u64>, from: &Histogram<u64>) {

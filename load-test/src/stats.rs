@@ -20,6 +20,8 @@ pub struct Counters {
     pub ws_updates: AtomicU64,
     pub ws_reconnects: AtomicU64,
     pub ws_resyncs: AtomicU64,
+    /// Updates a filtered, fully parsing client got that its filter does not admit.
+    pub ws_outside_filter: AtomicU64,
     pub poll_requests: AtomicU64,
     pub poll_updates: AtomicU64,
     pub poll_errors: AtomicU64,

@@ -28,6 +28,13 @@ pub struct WsSummary {
     pub messages: u64,
     pub messages_per_sec: f64,
     pub bytes: u64,
+    /// Bytes received per second by one connected client, on average.
+    pub bytes_per_sec_per_client: f64,
+    /// The filter every client subscribed with (`tenant=lt-t0`); empty: none.
+    pub filter: String,
+    /// Our reports each client had to receive: all accepted, or with a
+    /// filter, the accepted ones it admits.
+    pub expected_reports: u64,
     pub updates: u64,
     pub reconnects: u64,
     pub resyncs: u64,
@@ -52,6 +59,10 @@ pub struct Invariants {
     pub clients_missing_reports: u64,
     pub reports_missing: u64,
     pub no_loss: bool,
+    /// Updates the fully parsing clients got that their filter does not
+    /// admit (0 without a filter); a server ignoring the filter shows here,
+    /// since receiving more than is owed is not a loss.
+    pub updates_outside_filter: u64,
 }
 
 #[derive(Debug, Clone, Default, Serialize)]
@@ -132,6 +143,18 @@ impl Summary {
                     w.bytes as f64 / 1048576.0
                 ),
             );
+            row(
+                &mut out,
+                "bytes per client",
+                format!("{:.1} KiB/s", w.bytes_per_sec_per_client / 1024.0),
+            );
+            if !w.filter.is_empty() {
+                row(
+                    &mut out,
+                    "filter (each client expects)",
+                    format!("{} ({} reports)", w.filter, w.expected_reports),
+                );
+            }
             row(&mut out, "updates delivered", w.updates.to_string());
             row(
                 &mut out,
@@ -190,9 +213,15 @@ impl Summary {
         }
         out.push_str("invariants\n");
         let inv = &self.invariants;
+        // Filtered clients are owed only what their filter admits (see `expected_reports`).
+        let label = if self.websocket.filter.is_empty() {
+            "every client got every report"
+        } else {
+            "every client got every report owed"
+        };
         row(
             &mut out,
-            "every client got every report",
+            label,
             if inv.no_loss {
                 "yes".into()
             } else {
@@ -202,6 +231,16 @@ impl Summary {
                 )
             },
         );
+        if !self.websocket.filter.is_empty() {
+            row(
+                &mut out,
+                "nothing outside the filter",
+                match inv.updates_outside_filter {
+                    0 => "yes".into(),
+                    n => format!("NO: {n} updates it does not admit"),
+                },
+            );
+        }
         out
     }
 }
@@ -222,6 +261,18 @@ mod tests {
         s.websocket.clients = 5;
         s.websocket.connected = 5;
         s.invariants.no_loss = true;
+        assert!(!s.table().contains("filter"));
+        s.websocket.filter = "tenant=lt-t0".into();
+        s.websocket.expected_reports = 1_430;
+        assert!(s.table().contains("tenant=lt-t0 (1430 reports)"));
+        assert!(
+            s.table()
+                .lines()
+                .any(|l| l.contains("nothing outside the filter") && l.ends_with("yes"))
+        );
+        s.invariants.updates_outside_filter = 3;
+        assert!(s.table().contains("NO: 3 updates it does not admit"));
+        s.invariants.updates_outside_filter = 0;
         let table = s.table();
         assert!(table.contains("accepted"));
         assert!(table.contains("clients connected / failed"));
@@ -235,6 +286,7 @@ mod tests {
             clients_missing_reports: 2,
             reports_missing: 7,
             no_loss: false,
+            updates_outside_filter: 0,
         };
         assert!(s.table().contains("NO: 2 clients missing 7 reports"));
 

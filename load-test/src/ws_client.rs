@@ -33,6 +33,8 @@ pub struct WsClient {
     pub tick_ms: u32,
     /// Parse every delta fully (and measure report-to-client latency), or scan it.
     pub full_parse: bool,
+    /// Sent in every `subscribe`: the server then sends only what it admits.
+    pub filter: protocol::Filter,
 }
 
 pub async fn run(
@@ -48,6 +50,7 @@ pub async fn run(
         token,
         tick_ms,
         full_parse,
+        filter,
     } = me;
     // Released once the first handshake is done, so the next client may start.
     let mut first_connect = Some(first_connect);
@@ -117,7 +120,7 @@ pub async fn run(
                     let subscribe = ClientMessage::Subscribe {
                         cursor: Some(cursor.unwrap_or(head)),
                         tick_ms: Some(tick_ms),
-                        filter: Default::default(),
+                        filter: filter.clone(),
                     };
                     let Ok(text) = serde_json::to_string(&subscribe) else {
                         break;
@@ -139,6 +142,9 @@ pub async fn run(
                     );
                     let mut ours = 0u64;
                     for u in &updates {
+                        if !filter.admits_names(&u.tenant_id, &u.customer_id, &u.model) {
+                            Counters::add(&counters.ws_outside_filter, 1);
+                        }
                         if is_ours(u) {
                             ours += u64::from(u.samples);
                             record(
@@ -158,7 +164,7 @@ pub async fn run(
                     let subscribe = ClientMessage::Subscribe {
                         cursor,
                         tick_ms: Some(tick_ms),
-                        filter: Default::default(),
+                        filter: filter.clone(),
                     };
                     let Ok(text) = serde_json::to_string(&subscribe) else {
                         break;

@@ -126,3 +126,43 @@ fn otlp_spans_under_load_reach_every_client_exactly_once() {
     let rss = rss_peak(&summary);
     assert!(rss < 200.0, "server RSS peaked at {rss} MiB");
 }
+
+/// WebSocket clients subscribed with a filter are owed exactly the accepted
+/// reports it admits: one tenant's seventh of the load, nothing of the rest.
+#[test]
+fn filtered_clients_get_only_and_all_of_what_their_filter_admits() {
+    let summary = load_test(
+        "filtered",
+        &[
+            "--duration",
+            "5",
+            "--warmup",
+            "1",
+            "--drain",
+            "15",
+            "--ingest-rate",
+            "4000",
+            "--batch",
+            "250",
+            "--series",
+            "70",
+            "--ws-clients",
+            "6",
+            "--full-parse-every",
+            "2",
+            "--poll-clients",
+            "1",
+            "--poll-interval-ms",
+            "500",
+            "--ws-filter",
+            "tenant=lt-t2",
+        ],
+    );
+    assert_eq!(summary["ingest"]["accepted"], 20_000);
+    assert_eq!(summary["websocket"]["filter"], "tenant=lt-t2");
+    // Report i is series i % 70 of tenant (i % 70) % 7 (load-test/src/reports.rs).
+    let owed = (0..20_000u64).filter(|i| i % 70 % 7 == 2).count() as u64;
+    assert_eq!(summary["websocket"]["expected_reports"], owed);
+    assert_eq!(summary["invariants"]["no_loss"], true);
+    assert_eq!(summary["invariants"]["updates_outside_filter"], 0);
+}
