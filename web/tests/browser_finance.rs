@@ -1,14 +1,18 @@
 //! The finance views in a real browser against the real backend: drilling
 //! from a customer row into its view and Back out of it, a per-tenant wall
-//! that is one link, and a budget set over the API raising an alert in the
-//! page. Run by `.ci/test` after `bash web/build.sh`.
+//! that is one link, a budget set over the API raising an alert in the
+//! page, and the comparison with yesterday and last week over a store that
+//! holds them, with the stack and time-zone toggles. Run by `.ci/test`
+//! after `bash web/build.sh`.
 #![cfg(not(target_arch = "wasm32"))]
 
 mod support;
 
 use std::time::Duration;
 
-use support::{Backend, Browser, http_put_json, runtime, serial, wait_for_data};
+use backend::aggregation::{Entry, FrameCommit, SeriesKey, SeriesName, Usage};
+use backend::storage::{Retention, SqliteStorage, Storage};
+use support::{Backend, Browser, free_port, http_put_json, runtime, serial, wait_for_data};
 
 /// Distinct texts of the cells `css` matches.
 async fn texts(b: &Browser, css: &str) -> Vec<String> {
@@ -149,6 +153,148 @@ fn a_budget_set_over_the_api_raises_an_alert_and_shows_its_burn() {
                 .await
                 .contains("acme")
         );
+        b.close().await;
+    });
+}
+
+/// A store whose earlier run spent $0.50 every 10 s for acme around this
+/// time yesterday and a week ago, as a server restarted on it would find.
+fn store_with_yesterday_and_last_week(dir: &std::path::Path) {
+    let now_ms = chrono::Utc::now().timestamp_millis();
+    let retention = Retention {
+        seconds: Duration::from_secs(20 * 60),
+        minutes: Duration::from_secs(35 * 86_400),
+        hours: Duration::from_secs(400 * 86_400),
+    };
+    let storage = SqliteStorage::open(dir, None, retention).expect("store opens");
+    let run = "earlier";
+    storage
+        .begin_run(run, now_ms - 8 * 86_400_000)
+        .expect("run starts");
+    let key = SeriesKey {
+        customer: 1,
+        model: 1,
+    };
+    let name = SeriesName {
+        tenant: "acme".into(),
+        customer: "acme-1".into(),
+        model: "gpt-4o".into(),
+    };
+    for (frame_no, days) in [(1u64, 7i64), (2, 1)] {
+        let around = now_ms - days * 86_400_000;
+        let entries = (0..120)
+            .map(|i| Entry {
+                ts_ms: around - 15 * 60_000 + i * 10_000,
+                key,
+                samples: 1,
+                usage: Usage {
+                    calls: 1,
+                    tokens: 1_000,
+                    input_tokens: 800,
+                    output_tokens: 200,
+                    cost: 0.5,
+                    ..Usage::default()
+                },
+            })
+            .collect();
+        let frame = FrameCommit {
+            frame_no,
+            sealed_at_ms: around + 10 * 60_000,
+            new_series: if frame_no == 1 {
+                vec![(key, name.clone())]
+            } else {
+                vec![]
+            },
+            entries,
+        };
+        storage.commit(run, &frame).expect("frame commits");
+    }
+}
+
+#[test]
+#[ignore = "needs chromium; run by .ci/test"]
+fn yesterday_and_last_week_overlay_the_spend_chart_and_the_toggles_stay_in_the_url() {
+    let _serial = serial();
+    let dir = tempfile::tempdir().expect("temporary directory");
+    store_with_yesterday_and_last_week(dir.path());
+    let data_dir = dir.path().to_string_lossy().to_string();
+    let backend = Backend::launch(free_port(), &["--data-dir", &data_dir]);
+    runtime().block_on(async {
+        let b = Browser::start().await;
+        b.client.goto(&backend.url("/")).await.expect("page loads");
+        wait_for_data(&b).await;
+        // The gauge says how today compares with yesterday at this time.
+        b.wait_for(
+            Duration::from_secs(30),
+            "the gauge against yesterday",
+            || async {
+                b.text("[data-testid=vs-yesterday]")
+                    .await
+                    .contains("vs yesterday same time ($")
+            },
+        )
+        .await;
+        assert!(
+            b.text("[data-testid=spend-vs-yesterday]")
+                .await
+                .contains("vs yesterday same time"),
+        );
+        assert_eq!(b.count(".chart.spend path.compare").await, 0);
+
+        b.click("[data-compare='1d']").await;
+        b.wait_for(Duration::from_secs(20), "yesterday's line", || async {
+            b.count(".chart.spend path.compare").await == 1
+        })
+        .await;
+        assert!(search(&b).await.contains("compare=1d"));
+        assert!(b.text(".spend-keys").await.contains("Yesterday, same time"));
+        b.click("[data-compare='7d']").await;
+        b.wait_for(Duration::from_secs(20), "last week's line", || async {
+            b.text(".spend-keys").await.contains("Last week, same time")
+                && b.count(".chart.spend path.compare").await == 1
+        })
+        .await;
+        assert!(search(&b).await.contains("compare=7d"));
+
+        // Stacked by tenant, the legend names tenants.
+        b.click("[data-stack=tenant]").await;
+        b.wait_for(Duration::from_secs(10), "tenants in the legend", || async {
+            b.text(".spend-keys").await.contains("acme")
+        })
+        .await;
+        assert!(search(&b).await.contains("stack=tenant"));
+        assert!(
+            b.text("[data-panel=spend] .panel-sub")
+                .await
+                .contains("by tenant")
+        );
+
+        // Times in UTC, said in the subtitles.
+        b.click("[data-zone=utc]").await;
+        b.wait_for(Duration::from_secs(10), "UTC", || async {
+            search(&b).await.contains("tz=utc")
+        })
+        .await;
+        assert!(
+            b.text("[data-panel=spend] .panel-sub")
+                .await
+                .ends_with("UTC")
+        );
+        assert!(
+            b.text("[data-panel=tokens] .panel-sub")
+                .await
+                .ends_with("UTC")
+        );
+
+        // A reload keeps every toggle.
+        b.client.refresh().await.expect("reload");
+        wait_for_data(&b).await;
+        b.wait_for(Duration::from_secs(20), "the toggles restored", || async {
+            b.attr("[data-stack=tenant]", "aria-pressed").await == "true"
+                && b.attr("[data-compare='7d']", "aria-pressed").await == "true"
+                && b.attr("[data-zone=utc]", "aria-pressed").await == "true"
+        })
+        .await;
         b.close().await;
     });
 }

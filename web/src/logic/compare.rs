@@ -112,9 +112,14 @@ impl Shifted {
         Some(cost)
     }
 
-    /// The earlier spend rate in $/h over `[end - span, end)`.
+    /// The earlier spend rate in $/h over `[end - span, end)`, or over the
+    /// span ending where the held buckets end if that is sooner: the bucket
+    /// that just completed may not be loaded yet, and a rate a few seconds
+    /// older beats "no data" flickering on each bucket.
     pub fn rate_per_hour(&self, end: Timestamp, span: std::time::Duration) -> Option<f64> {
         let span_ms = span.as_millis() as i64;
+        let held_end = self.end_ms()?;
+        let end = end - TimeDelta::milliseconds((end.timestamp_millis() - held_end).max(0));
         let cost = self.cost_over(end - TimeDelta::milliseconds(span_ms), end)?;
         Some(cost * 3_600_000.0 / span_ms as f64)
     }
@@ -223,6 +228,17 @@ mod tests {
             std::time::Duration::from_secs(120),
         );
         assert_eq!(rate, Some(540.0));
+        // Asked a minute past what is held: the span ending where it ends.
+        let known = Shifted::from_response(&answer(
+            "2026-12-01T10:00:00Z",
+            60,
+            vec![Some(6.0), Some(12.0)],
+        ));
+        let later = known.rate_per_hour(
+            ts("2026-12-01T10:03:00Z"),
+            std::time::Duration::from_secs(120),
+        );
+        assert_eq!(later, Some(540.0));
         let starts = [ts("2026-12-01T10:00:00Z"), ts("2026-12-01T10:00:05Z")];
         assert_eq!(
             overlay(&s, starts, TimeDelta::seconds(5)),
