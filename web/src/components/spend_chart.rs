@@ -57,7 +57,7 @@ pub fn SpendChart() -> Element {
     let summary = view
         .read()
         .as_ref()
-        .and_then(|v| summary(v, yesterday().as_deref()));
+        .and_then(|v| summary(v, yesterday().as_deref(), line().as_ref()));
     rsx! {
         Panel { name: "spend", title: "Spend over time", subtitle,
             actions: if wall { None } else { Some(rsx! { SpendToggles { stack, compare } }) },
@@ -88,23 +88,36 @@ fn earlier(view: Option<&SpendView>, with: CompareWith) -> Option<Vec<Option<f64
     ))
 }
 
-/// "$55.00 in the chart · +12% vs yesterday same time ($49.00)", over the
-/// buckets whose cost yesterday is known.
-fn summary(view: &SpendView, yesterday: Option<&[Option<f64>]>) -> Option<String> {
-    let then = yesterday?;
-    let pairs = view
-        .bars
-        .iter()
-        .zip(then)
-        .filter(|(b, _)| !b.point.missing && !b.point.future)
-        .map(|(b, then)| (b.total(), *then));
-    let (now, before) = totals_against(pairs)?;
-    Some(format!(
-        "{} in the chart · {} vs yesterday same time ({})",
-        usd(view.total()),
-        change(now, before),
-        usd(before)
-    ))
+/// "$55.00 in the chart · +12% vs yesterday same time ($49.00)", and the
+/// same against last week while that is overlaid; each over the buckets
+/// whose earlier cost is known.
+fn summary(
+    view: &SpendView,
+    yesterday: Option<&[Option<f64>]>,
+    overlay: Option<&CompareLine>,
+) -> Option<String> {
+    let against = |then: &[Option<f64>], words: &str| {
+        let pairs = view
+            .bars
+            .iter()
+            .zip(then)
+            .filter(|(b, _)| !b.point.missing && !b.point.future)
+            .map(|(b, then)| (b.total(), *then));
+        let (now, before) = totals_against(pairs)?;
+        Some(format!(
+            "{} vs {words} same time ({})",
+            change(now, before),
+            usd(before)
+        ))
+    };
+    let mut parts = vec![format!("{} in the chart", usd(view.total()))];
+    parts.extend(yesterday.and_then(|y| against(y, "yesterday")));
+    parts.extend(
+        overlay
+            .filter(|l| l.label == CompareWith::LastWeek.label())
+            .and_then(|l| against(&l.values, "last week")),
+    );
+    (parts.len() > 1).then(|| parts.join(" · "))
 }
 
 /// Stack by and compare with: segmented controls kept in the URL.
