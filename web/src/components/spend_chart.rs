@@ -104,6 +104,9 @@ fn summary(
             .filter(|(b, _)| !b.point.missing && !b.point.future)
             .map(|(b, then)| (b.total(), *then));
         let (now, before) = totals_against(pairs)?;
+        if before.abs() < 1e-9 {
+            return Some(format!("no spend {words} same time"));
+        }
         Some(format!(
             "{} vs {words} same time ({})",
             change(now, before),
