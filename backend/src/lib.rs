@@ -22,4 +22,5 @@ pub mod startup;
 pub mod state;
 pub mod storage;
 pub mod telemetry;
+pub mod views;
 pub mod ws;

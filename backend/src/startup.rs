@@ -33,6 +33,7 @@ use crate::simulation::{SimConfig, build_tenants};
 use crate::state::AppState;
 use crate::storage::{SqliteStorage, Storage, StorageHandle, Writer, restore};
 use crate::telemetry::Telemetry;
+use crate::views::Views;
 
 /// Frames the hub keeps for a slow session before it lags (~64 s).
 const HUB_CAPACITY: usize = 256;
@@ -132,6 +133,7 @@ impl Application {
             storage,
             pricer: Arc::new(Pricer::builtin()),
             otlp_rules: Arc::new(config.otlp.rules()),
+            views: Views::default(),
         };
 
         let server_config = &config.server;
@@ -161,6 +163,12 @@ impl Application {
         };
         spawn_signal_handler(app.stopper());
         actix_web::rt::spawn(budget::watcher::run(app.state.clone()));
+        let views = app.state.views.clone();
+        actix_web::rt::spawn(views.run(
+            app.state.rollups.clone(),
+            Duration::from_millis(u64::from(protocol::limits::DEFAULT_TICK_MS)),
+            app.state.shutdown.clone(),
+        ));
         Ok(app)
     }
 

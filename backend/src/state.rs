@@ -21,6 +21,7 @@ use crate::feed::Hub;
 use crate::otlp::{Pricer, Rules};
 use crate::storage::StorageHandle;
 use crate::telemetry::Telemetry;
+use crate::views::Views;
 
 #[derive(Clone)]
 pub struct AppState {
@@ -51,6 +52,8 @@ pub struct AppState {
     pub pricer: Arc<Pricer>,
     /// How spans map to reports (from `config.otlp`).
     pub otlp_rules: Arc<Rules>,
+    /// Live views computed on the server, shared by the sessions watching each.
+    pub views: Views,
 }
 
 impl AppState {

@@ -175,6 +175,7 @@ pub async fn run(
                 }
                 ServerMessage::Anomaly { .. }
                 | ServerMessage::Heartbeat { .. }
+                | ServerMessage::View { .. }
                 | ServerMessage::Error { .. } => {}
             }
         }

@@ -22,6 +22,7 @@ pub mod prices;
 pub mod stats;
 pub mod time;
 pub mod validate;
+pub mod view;
 pub mod ws;
 mod ws_decode;
 
@@ -39,4 +40,5 @@ pub use metric::{MetricUpdate, Metrics};
 pub use models::{KNOWN_MODELS, ModelInfo};
 pub use stats::StatsResponse;
 pub use time::{TimeWindow, Timestamp};
+pub use view::{ViewSpec, ViewUpdate};
 pub use ws::{ClientMessage, ServerMessage};

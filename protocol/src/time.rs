@@ -120,6 +120,22 @@ pub enum TimeWindow {
     ThirtyDays,
 }
 
+/// On the wire as its word (`"5m"`, `"24h"`, …).
+impl serde::Serialize for TimeWindow {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(self.as_str())
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for TimeWindow {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let word = String::deserialize(d)?;
+        TimeWindow::parse(&word).ok_or_else(|| {
+            serde::de::Error::custom(format!("window `{word}` is not one of the presets"))
+        })
+    }
+}
+
 impl TimeWindow {
     pub const ALL: [TimeWindow; 6] = [
         TimeWindow::FiveMinutes,

@@ -14,6 +14,7 @@ use crate::error::ApiErrorDetail;
 use crate::filter::Filter;
 use crate::metric::MetricUpdate;
 use crate::time::{self, Timestamp};
+use crate::view::{ViewSpec, ViewUpdate};
 
 /// The subprotocol both sides speak, offered in `Sec-WebSocket-Protocol`.
 pub const SUBPROTOCOL: &str = "finops.v1";
@@ -79,6 +80,10 @@ pub enum ClientMessage {
         #[serde(default)]
         filter: Filter,
     },
+    /// Receive a live view computed on the server (see [`crate::view`])
+    /// instead of raw updates; answered with a full `view`, then changes.
+    /// Sent again (with the same or another view) it starts over in full.
+    SubscribeView { view: ViewSpec },
 }
 
 /// Server → client.
@@ -122,6 +127,10 @@ pub enum ServerMessage {
     },
     Anomaly {
         anomaly: Box<Anomaly>,
+    },
+    /// The subscribed view, in full or what changed.
+    View {
+        view: Box<ViewUpdate>,
     },
     Resync {
         /// Why the stream cannot continue from the client's position.

@@ -12,7 +12,7 @@ use rustc_hash::FxHashSet;
 use super::names::{CustomerId, ModelId, Names, SeriesKey, TenantId};
 
 /// Tenants, customers and models by name; `None` admits any.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Hash)]
 pub struct NameFilter {
     pub tenants: Option<BTreeSet<String>>,
     pub customers: Option<BTreeSet<String>>,

@@ -2,3 +2,4 @@
 
 pub mod session;
 pub mod subscription;
+pub mod view_watch;

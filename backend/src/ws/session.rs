@@ -22,6 +22,7 @@ use protocol::{ApiErrorDetail, ClientMessage, ErrorCode, Filter, ServerMessage};
 use tokio::sync::broadcast::error::RecvError;
 
 use super::subscription::{FrameOutcome, Subscription};
+use super::view_watch::{self, ViewWatch};
 use crate::aggregation::query;
 use crate::auth::Caller;
 use crate::feed::{Event, anomaly_message};
@@ -115,6 +116,7 @@ impl Connection {
         }
         let config = self.state.config.clone();
         let mut subscription: Option<Subscription> = None;
+        let mut view: Option<ViewWatch> = None;
         // Subscribed sessions wake for every frame (4 a second) and do their
         // housekeeping then; this timer only matters for the others, so it is
         // slow: a per-session 500 ms timer was 20,000 wakeups a second at
@@ -143,10 +145,28 @@ impl Connection {
                                 Disconnect::ProtocolError
                             };
                         }
-                        Some(Ok(message)) => self.on_client(message, &mut subscription, &mut rx).await,
+                        Some(Ok(message)) => self.on_client(message, &mut subscription, &mut view, &mut rx).await,
                     }
                 }
-                event = rx.recv(), if subscription.is_some() => {
+                changed = ViewWatch::next(&mut view), if view.is_some() => {
+                    match changed {
+                        Ok(text) => self.send(text).await,
+                        Err(RecvError::Lagged(_)) => match view.as_mut() {
+                            Some(watch) => {
+                                self.state.telemetry.ws_catch_ups.inc();
+                                let full = watch.rejoin(&self.state.views, &self.state.rollups);
+                                self.send(full).await
+                            }
+                            None => Ok(()),
+                        },
+                        Err(RecvError::Closed) => {
+                            view = None;
+                            Ok(())
+                        }
+                    }
+                }
+                // Raw subscribers get frames and anomalies; view watchers anomalies.
+                event = rx.recv(), if subscription.is_some() || view.is_some() => {
                     let handled = match event {
                         Ok(event) => self.on_event(event, &mut subscription).await,
                         Err(RecvError::Lagged(_)) => {
@@ -196,6 +216,7 @@ impl Connection {
         &mut self,
         message: AggregatedMessage,
         subscription: &mut Option<Subscription>,
+        view: &mut Option<ViewWatch>,
         rx: &mut tokio::sync::broadcast::Receiver<Event>,
     ) -> Result<(), Disconnect> {
         match message {
@@ -221,6 +242,7 @@ impl Connection {
                     };
                     // A fresh receiver first, so nothing sealed after the log read is missed.
                     *rx = self.state.hub.subscribe();
+                    *view = None;
                     self.filter = filter;
                     self.subscribe(cursor, tick, subscription).await
                 }
@@ -249,6 +271,9 @@ impl Connection {
                             .await
                         }
                     }
+                }
+                Ok(ClientMessage::SubscribeView { view: spec }) => {
+                    self.watch_view(spec, subscription, view, rx).await
                 }
                 Ok(ClientMessage::SetTick { tick_ms }) => {
                     match (validate_tick(tick_ms), subscription.as_mut()) {
@@ -334,6 +359,31 @@ impl Connection {
         let view = self.caller.view(&self.filter);
         *subscription = Some(Subscription::new(start, tick_ms, &view));
         self.catch_up(subscription).await
+    }
+
+    /// `subscribeView`: the raw stream stops, the view's full state is sent,
+    /// then its changes (and anomalies inside its filter).
+    async fn watch_view(
+        &mut self,
+        spec: protocol::ViewSpec,
+        subscription: &mut Option<Subscription>,
+        view: &mut Option<ViewWatch>,
+        rx: &mut tokio::sync::broadcast::Receiver<Event>,
+    ) -> Result<(), Disconnect> {
+        match view_watch::key_for(&self.caller, &spec) {
+            Ok(key) => {
+                *subscription = None;
+                *rx = self.state.hub.subscribe();
+                self.filter = spec.filter;
+                let (full, watch) = ViewWatch::join(&self.state.views, &self.state.rollups, key);
+                *view = Some(watch);
+                self.send(full).await
+            }
+            Err(e) => {
+                self.send_error(ErrorCode::InvalidParameter, e.to_string(), Some(e.field))
+                    .await
+            }
+        }
     }
 
     async fn resync(&mut self, head: u64, expired: bool) -> Result<(), Disconnect> {

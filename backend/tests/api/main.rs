@@ -14,5 +14,6 @@ mod operations;
 mod otlp;
 mod stats;
 mod storage;
+mod views;
 mod websocket;
 mod ws_access;

@@ -311,6 +311,8 @@ async fn read_socket(
         }
         ServerMessage::Resync { .. } => SocketEvent::Resync,
         ServerMessage::Error { error } => SocketEvent::Error(error.message),
+        // This client subscribes to raw updates, never to a server-side view.
+        ServerMessage::View { .. } => SocketEvent::Other,
     };
     Some(Event::Socket(event))
 }

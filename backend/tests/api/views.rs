@@ -1,0 +1,217 @@
+//! `subscribeView`: a live view computed on the server, sent in full and
+//! then as changes; its buckets are the history endpoint's, watchers of one
+//! view get the same bytes, and its filter is checked and kept in scope.
+
+use std::collections::BTreeMap;
+use std::time::Duration;
+
+use chrono::Utc;
+use futures_util::StreamExt;
+use protocol::{ClientMessage, Filter, HistoryBucket, HistoryResponse, ServerMessage, ViewSpec};
+use protocol::{TimeWindow, ViewUpdate};
+use tokio_tungstenite::tungstenite::Message;
+
+use crate::helpers::{TestApp, report, spawn};
+use crate::websocket::{Ws, connect, hello_cursor, next, send};
+
+async fn watch(app: &TestApp, spec: ViewSpec) -> Ws {
+    let mut ws = connect(app).await;
+    hello_cursor(&mut ws).await;
+    send(&mut ws, &ClientMessage::SubscribeView { view: spec }).await;
+    ws
+}
+
+/// The next `view` message as sent, text and parsed.
+async fn next_view_text(ws: &mut Ws) -> (String, ViewUpdate) {
+    loop {
+        let frame = tokio::time::timeout(Duration::from_secs(10), ws.next())
+            .await
+            .expect("a message within 10 s")
+            .expect("stream open")
+            .expect("no websocket error");
+        if let Message::Text(text) = frame
+            && let Ok(ServerMessage::View { view }) = serde_json::from_str(text.as_str())
+        {
+            return (text.to_string(), *view);
+        }
+    }
+}
+
+async fn next_view(ws: &mut Ws) -> ViewUpdate {
+    next_view_text(ws).await.1
+}
+
+#[actix_web::test]
+async fn a_view_comes_in_full_then_only_its_changes_and_equals_history() {
+    let app = spawn(&[]).await;
+    let now = Utc::now();
+    let first = [
+        report(
+            "acme-1",
+            "gpt-4o",
+            now - chrono::Duration::seconds(40),
+            2,
+            1.25,
+        ),
+        report(
+            "globex-1",
+            "o1",
+            now - chrono::Duration::seconds(20),
+            1,
+            0.5,
+        ),
+    ];
+    assert_eq!(app.ingest(&first).await.0, 200);
+    app.wait_for_reports(2).await;
+
+    let mut ws = watch(&app, ViewSpec::default()).await;
+    let full = next_view(&mut ws).await;
+    assert!(full.full);
+    // Seven minutes of 5 s buckets, the newest one filling.
+    assert!(
+        (84..=85).contains(&full.buckets.len()),
+        "{}",
+        full.buckets.len()
+    );
+    let totals = full.totals.expect("full views carry totals");
+    assert_eq!(totals.total_calls, 3);
+    assert!((totals.total_cost - 1.75).abs() < 1e-9);
+    assert_eq!(full.top_customers.as_ref().map(Vec::len), Some(2));
+    let mut held: BTreeMap<i64, HistoryBucket> = full
+        .buckets
+        .iter()
+        .map(|b| (b.start.timestamp_millis(), b.clone()))
+        .collect();
+
+    assert_eq!(
+        app.ingest(&[report("acme-2", "gpt-4o", Utc::now(), 4, 2.0)])
+            .await
+            .0,
+        200
+    );
+    let mut version = full.version;
+    let mut calls = 3;
+    while calls < 7 {
+        let change = next_view(&mut ws).await;
+        assert!(!change.full);
+        assert_eq!(change.version, version + 1, "versions follow each other");
+        version = change.version;
+        // Only the open bucket (and one just closed) changes, never the span.
+        assert!(change.buckets.len() <= 2, "{:?}", change.buckets.len());
+        for b in change.buckets {
+            held.insert(b.start.timestamp_millis(), b);
+        }
+        if let Some(t) = change.totals {
+            calls = t.total_calls;
+        }
+    }
+
+    // Every bucket held equals the history endpoint's for the same span.
+    let from = *held.keys().next().expect("buckets");
+    let to = held.keys().last().expect("buckets") + 5_000;
+    let (status, body) = app
+        .get_json(&format!(
+            "/api/metrics/history?from={from}&to={to}&step=5&customers=1"
+        ))
+        .await;
+    assert_eq!(status, 200, "{body}");
+    let history: HistoryResponse = serde_json::from_value(body).unwrap();
+    for h in history.buckets {
+        let Some(v) = held.get(&h.start.timestamp_millis()) else {
+            continue;
+        };
+        assert_eq!(v.totals.total_calls, h.totals.total_calls, "{}", h.start);
+        assert!((v.totals.total_cost - h.totals.total_cost).abs() < 1e-6);
+        assert_eq!(v.by_model.len(), h.by_model.len());
+        assert_eq!(v.by_tenant.len(), h.by_tenant.len());
+    }
+}
+
+#[actix_web::test]
+async fn watchers_of_one_view_share_it_and_get_the_same_bytes() {
+    let app = spawn(&[]).await;
+    let spec = ViewSpec {
+        window: TimeWindow::FifteenMinutes,
+        ..ViewSpec::default()
+    };
+    let mut a = watch(&app, spec.clone()).await;
+    let mut b = watch(&app, spec).await;
+    let (fa, fb) = (next_view(&mut a).await, next_view(&mut b).await);
+    assert_eq!(fa.version, fb.version);
+    assert_eq!(app.state.views.len(), 1, "one view for both");
+    assert_eq!(
+        app.ingest(&[report("acme-1", "gpt-4o", Utc::now(), 1, 0.25)])
+            .await
+            .0,
+        200
+    );
+    let (ta, va) = next_view_text(&mut a).await;
+    let (tb, vb) = next_view_text(&mut b).await;
+    assert_eq!(va.version, vb.version);
+    assert_eq!(ta, tb, "the same bytes");
+    // Another window is another view.
+    let _c = watch(
+        &app,
+        ViewSpec {
+            window: TimeWindow::OneHour,
+            ..ViewSpec::default()
+        },
+    )
+    .await;
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    assert_eq!(app.state.views.len(), 2);
+}
+
+#[actix_web::test]
+async fn a_view_filter_is_checked_and_narrows_what_is_sent() {
+    let app = spawn(&[]).await;
+    let now = Utc::now();
+    let reports = [
+        report(
+            "acme-1",
+            "gpt-4o",
+            now - chrono::Duration::seconds(10),
+            1,
+            1.0,
+        ),
+        report(
+            "globex-1",
+            "gpt-4o",
+            now - chrono::Duration::seconds(10),
+            1,
+            9.0,
+        ),
+    ];
+    assert_eq!(app.ingest(&reports).await.0, 200);
+    app.wait_for_reports(2).await;
+
+    let bad = |filter: Filter, customers: Option<u32>| ViewSpec {
+        filter,
+        customers,
+        ..ViewSpec::default()
+    };
+    for (spec, field) in [
+        (
+            bad(
+                Filter::default().with(protocol::filter::Dimension::Tenant, ""),
+                None,
+            ),
+            "view.filter.tenant",
+        ),
+        (bad(Filter::default(), Some(0)), "view.customers"),
+    ] {
+        let mut ws = watch(&app, spec).await;
+        match next(&mut ws).await {
+            ServerMessage::Error { error } => assert_eq!(error.field.as_deref(), Some(field)),
+            other => panic!("expected an error, got {other:?}"),
+        }
+    }
+
+    let acme = Filter::default().with(protocol::filter::Dimension::Tenant, "acme");
+    let mut ws = watch(&app, bad(acme, None)).await;
+    let full = next_view(&mut ws).await;
+    let customers = full.top_customers.expect("customers");
+    assert_eq!(customers.len(), 1);
+    assert_eq!(customers[0].tenant_id, "acme");
+    assert!((full.totals.expect("totals").total_cost - 1.0).abs() < 1e-9);
+}
