@@ -37,8 +37,11 @@ pub const HEALTHZ: &str = "/healthz";
 /// `GET`: the server's own metrics, Prometheus text.
 pub const PROMETHEUS: &str = "/metrics";
 
+/// `GET`: a live view computed on the server, by version (polling's `subscribeView`).
+pub const VIEW: &str = "/api/view";
+
 /// Every REST path, as the OpenAPI document lists them (`/ws` is not REST).
-pub const REST: [&str; 14] = [
+pub const REST: [&str; 15] = [
     METRICS,
     HISTORY,
     STATS,
@@ -48,6 +51,7 @@ pub const REST: [&str; 14] = [
     ANOMALY_REOPEN,
     INGEST,
     BUDGETS,
+    VIEW,
     OTLP_TRACES,
     OTLP_TRACES_API,
     OPENAPI,

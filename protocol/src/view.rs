@@ -4,10 +4,14 @@
 //! watching the same view (same window, filter within their scope and top-N)
 //! share one computation and one serialised message.
 //!
-//! Versioning: `view` messages carry `version`, a per-view counter starting
-//! at 1 with the full message; each later message changes the view from
-//! `version - 1`. A client that sees a gap subscribes again (and is sent the
-//! view in full). The raw `subscribe` stream is unchanged beside it.
+//! Versioning: `view` messages carry `version`, which counts up by one with
+//! each change of that view, from a start the server picks (so versions of
+//! a view dropped and made again do not repeat); each message changes the
+//! view from `version - 1`. A client that sees a gap subscribes again (and
+//! is sent the view in full). Polling gets the same: `GET /api/view?after=`
+//! answers the changes after the version a client holds, or the view in
+//! full when it holds none the server still has. The raw `subscribe` stream
+//! is unchanged beside it.
 
 use serde::{Deserialize, Serialize};
 
@@ -40,6 +44,7 @@ pub struct ViewSpec {
 /// One `view` message: the full view (`full`) or what changed since `version - 1`.
 /// Absent fields did not change.
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct ViewUpdate {
     pub version: u64,
@@ -47,6 +52,7 @@ pub struct ViewUpdate {
     pub full: bool,
     /// When the server computed it.
     #[serde(with = "time::rfc3339_millis")]
+    #[cfg_attr(feature = "openapi", schema(value_type = String, format = DateTime))]
     pub at: Timestamp,
     /// Buckets of [`VIEW_STEP_SECONDS`] that are new or changed, oldest
     /// first, in the history endpoint's format (customers left out: the
@@ -69,6 +75,15 @@ pub struct ViewUpdate {
     /// Spend rate over the last complete minute, USD/h.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub spend_rate_per_hour: Option<f64>,
+}
+
+/// `GET /api/view`: the view's changes after the version asked for, oldest
+/// first (none when it is current), or the view in full.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "camelCase")]
+pub struct ViewPollResponse {
+    pub updates: Vec<ViewUpdate>,
 }
 
 /// Rounds what is sent to what is shown, so it is short and so a change no

@@ -14,6 +14,7 @@ pub mod openapi;
 pub mod otlp;
 pub mod params;
 pub mod stats;
+pub mod view;
 pub mod web;
 pub mod ws;
 
@@ -42,6 +43,7 @@ pub fn configure(cfg: &mut aw::ServiceConfig) {
             .put(budgets::put)
             .delete(budgets::delete),
     );
+    cfg.service(aw::resource(paths::VIEW).get(view::view));
     cfg.service(aw::resource(paths::INGEST).post(ingest::ingest))
         .service(aw::resource(paths::OTLP_TRACES).post(otlp::traces))
         .service(aw::resource(paths::OTLP_TRACES_API).post(otlp::traces))

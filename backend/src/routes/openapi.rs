@@ -8,7 +8,7 @@ use protocol::paths;
 use utoipa::OpenApi;
 use utoipa::openapi::security::{Http, HttpAuthScheme, SecurityRequirement, SecurityScheme};
 
-use super::{anomalies, budgets, health, history, ingest, metrics, otlp, stats};
+use super::{anomalies, budgets, health, history, ingest, metrics, otlp, stats, view};
 use crate::state::AppState;
 
 #[derive(OpenApi)]
@@ -30,6 +30,7 @@ use crate::state::AppState;
         budgets::list,
         budgets::put,
         budgets::delete,
+        view::view,
         otlp::traces,
         health::healthz,
         health::prometheus,

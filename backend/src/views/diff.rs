@@ -13,6 +13,8 @@ use super::snapshot::Snapshot;
 #[derive(Debug, Clone, Default)]
 pub struct ViewState {
     version: u64,
+    /// A first version was made (even of an empty view).
+    started: bool,
     buckets: BTreeMap<i64, HistoryBucket>,
     totals: Metrics,
     by_model: Vec<ModelUsage>,
@@ -22,6 +24,14 @@ pub struct ViewState {
 }
 
 impl ViewState {
+    /// A view whose first version will be `base + 1`.
+    pub fn starting_at(base: u64) -> Self {
+        ViewState {
+            version: base,
+            ..ViewState::default()
+        }
+    }
+
     pub fn version(&self) -> u64 {
         self.version
     }
@@ -57,9 +67,10 @@ impl ViewState {
             && update.by_tenant.is_none()
             && update.top_customers.is_none()
             && update.spend_rate_per_hour.is_none();
-        if nothing && self.version > 0 {
+        if nothing && self.started {
             return None;
         }
+        self.started = true;
         self.version += 1;
         update.version = self.version;
         Some(update)
@@ -158,10 +169,10 @@ mod tests {
     }
 
     #[test]
-    fn an_empty_first_view_is_still_version_one() {
-        let mut v = ViewState::default();
+    fn an_empty_first_view_is_still_a_version() {
+        let mut v = ViewState::starting_at(1 << 32);
         let first = v.update(snap(vec![], 0.0), at(0)).unwrap();
-        assert_eq!(first.version, 1);
+        assert_eq!(first.version, (1 << 32) + 1);
         assert!(v.update(snap(vec![], 0.0), at(1)).is_none());
     }
 }

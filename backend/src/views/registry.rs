@@ -1,10 +1,12 @@
-//! `Views`: the views sessions watch, each computed once per tick and its
-//! change serialised once into a broadcast channel every watcher reads. A
-//! view nobody watches any more is dropped at the next tick.
+//! `Views`: the views sessions watch or clients poll, each computed once per
+//! tick and its change serialised once into a broadcast channel every
+//! watcher reads, and kept for a few ticks for pollers. A view nobody
+//! watches and nobody polled for [`POLL_KEEP`] is dropped at the next tick.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, VecDeque};
 use std::sync::Arc;
-use std::time::Duration;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::{Duration, Instant};
 
 use bytestring::ByteString;
 use chrono::Utc;
@@ -20,12 +22,43 @@ use crate::aggregation::Rollups;
 
 /// Messages kept for a slow watcher before it lags and rejoins in full.
 const CHANNEL: usize = 64;
+/// Changes kept for pollers: 30 s of ticks; further behind, a poll gets the full view.
+const POLL_LOG: usize = 120;
+/// A view only polled is kept this long after the last poll.
+pub const POLL_KEEP: Duration = Duration::from_secs(30);
+
+/// Where each new view's versions start: far apart, so a view made again
+/// never repeats a version a client still holds.
+static NEXT_BASE: AtomicU64 = AtomicU64::new(0);
 
 struct Entry {
     state: ViewState,
     tx: broadcast::Sender<ByteString>,
     /// The full view at the current version, serialised on first demand.
     full: Option<ByteString>,
+    /// The latest changes, oldest first, for pollers.
+    log: VecDeque<ViewUpdate>,
+    polled: Option<Instant>,
+}
+
+impl Entry {
+    fn new(rollups: &Rollups, key: &ViewKey) -> Self {
+        let base = NEXT_BASE.fetch_add(1 << 32, Ordering::Relaxed);
+        let mut state = ViewState::starting_at(base);
+        let now = Utc::now();
+        state.update(snapshot::compute(&rollups.read(), key, now), now);
+        Entry {
+            state,
+            tx: broadcast::channel(CHANNEL).0,
+            full: None,
+            log: VecDeque::new(),
+            polled: None,
+        }
+    }
+
+    fn watched(&self) -> bool {
+        self.tx.receiver_count() > 0 || self.polled.is_some_and(|t| t.elapsed() < POLL_KEEP)
+    }
 }
 
 #[derive(Clone, Default)]
@@ -50,21 +83,38 @@ impl Views {
         key: ViewKey,
     ) -> (ByteString, broadcast::Receiver<ByteString>) {
         let mut views = self.inner.lock();
-        let entry = views.entry(key).or_insert_with_key(|key| {
-            let mut state = ViewState::default();
-            let now = Utc::now();
-            state.update(snapshot::compute(&rollups.read(), key, now), now);
-            Entry {
-                state,
-                tx: broadcast::channel(CHANNEL).0,
-                full: None,
-            }
-        });
+        let entry = views
+            .entry(key)
+            .or_insert_with_key(|key| Entry::new(rollups, key));
         let full = entry
             .full
             .get_or_insert_with(|| message(entry.state.full(Utc::now())))
             .clone();
         (full, entry.tx.subscribe())
+    }
+
+    /// What a poller holding version `after` is missing: the changes after
+    /// it, none when it is current, or the full view when it holds none the
+    /// log still has (or nothing yet).
+    pub fn poll(&self, rollups: &Rollups, key: ViewKey, after: Option<u64>) -> Vec<ViewUpdate> {
+        let mut views = self.inner.lock();
+        let entry = views
+            .entry(key)
+            .or_insert_with_key(|key| Entry::new(rollups, key));
+        entry.polled = Some(Instant::now());
+        let current = entry.state.version();
+        match after {
+            Some(v) if v == current => Vec::new(),
+            Some(v) if entry.log.front().is_some_and(|u| u.version <= v + 1) && v < current => {
+                entry
+                    .log
+                    .iter()
+                    .filter(|u| u.version > v)
+                    .cloned()
+                    .collect()
+            }
+            _ => vec![entry.state.full(Utc::now())],
+        }
     }
 
     /// Views watched now.
@@ -79,7 +129,7 @@ impl Views {
     /// One tick: drops unwatched views, and sends each watched one's change.
     pub fn tick(&self, rollups: &Rollups) {
         let mut views = self.inner.lock();
-        views.retain(|_, e| e.tx.receiver_count() > 0);
+        views.retain(|_, e| e.watched());
         if views.is_empty() {
             return;
         }
@@ -88,8 +138,16 @@ impl Views {
         for (key, entry) in views.iter_mut() {
             if let Some(update) = entry.state.update(snapshot::compute(&state, key, now), now) {
                 entry.full = None;
-                // A receiver gone since `retain` is fine.
-                let _ = entry.tx.send(message(update));
+                if entry.polled.is_some() {
+                    entry.log.push_back(update.clone());
+                    if entry.log.len() > POLL_LOG {
+                        entry.log.pop_front();
+                    }
+                }
+                if entry.tx.receiver_count() > 0 {
+                    // A receiver gone since is fine.
+                    let _ = entry.tx.send(message(update));
+                }
             }
         }
     }

@@ -215,3 +215,67 @@ async fn a_view_filter_is_checked_and_narrows_what_is_sent() {
     assert_eq!(customers[0].tenant_id, "acme");
     assert!((full.totals.expect("totals").total_cost - 1.0).abs() < 1e-9);
 }
+
+#[actix_web::test]
+async fn polling_gets_the_same_view_by_version() {
+    let app = spawn(&[]).await;
+    let poll = |after: Option<u64>| {
+        let path = match after {
+            Some(v) => format!("/api/view?window=15m&after={v}"),
+            None => "/api/view?window=15m".to_string(),
+        };
+        let app = &app;
+        async move {
+            let (status, body) = app.get_json(&path).await;
+            assert_eq!(status, 200, "{body}");
+            serde_json::from_value::<protocol::ViewPollResponse>(body)
+                .expect("a view poll answer")
+                .updates
+        }
+    };
+    let first = poll(None).await;
+    assert_eq!(first.len(), 1);
+    assert!(first[0].full);
+    let version = first[0].version;
+    assert_eq!(first[0].totals.map(|t| t.total_calls), Some(0));
+    // Current: nothing to send.
+    assert!(poll(Some(version)).await.is_empty());
+
+    assert_eq!(
+        app.ingest(&[report("acme-1", "gpt-4o", Utc::now(), 3, 0.75)])
+            .await
+            .0,
+        200
+    );
+    let mut held = version;
+    let mut calls = 0;
+    for _ in 0..40 {
+        tokio::time::sleep(Duration::from_millis(250)).await;
+        for u in poll(Some(held)).await {
+            assert!(!u.full, "the log still holds what followed");
+            assert_eq!(u.version, held + 1, "versions follow each other");
+            held = u.version;
+            if let Some(t) = u.totals {
+                calls = t.total_calls;
+            }
+        }
+        if calls == 3 {
+            break;
+        }
+    }
+    assert_eq!(calls, 3);
+    // A version the server never made gets the view in full.
+    let again = poll(Some(held + 1_000)).await;
+    assert!(again.len() == 1 && again[0].full);
+
+    for (query, field) in [
+        ("window=2h", "window"),
+        ("after=soon", "after"),
+        ("customers=0", "customers"),
+        ("tenant=", "tenant"),
+    ] {
+        let (status, body) = app.get_json(&format!("/api/view?{query}")).await;
+        assert_eq!(status, 400, "{query}: {body}");
+        assert_eq!(crate::helpers::error_field(&body), Some(field), "{query}");
+    }
+}
