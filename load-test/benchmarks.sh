@@ -7,6 +7,7 @@
 #   bash load-test/benchmarks.sh durable           # ingest with the store on vs --ephemeral (group commit)
 #   bash load-test/benchmarks.sh otlp              # OTLP spans/s (protobuf, 512 a batch) next to JSON ingest
 #   bash load-test/benchmarks.sh finance           # WebSocket bytes and server CPU, unfiltered vs one tenant, at 10,000 reports/s
+#   bash load-test/benchmarks.sh views             # bytes per dashboard, raw stream vs server-side view, 100–100,000 reports/s; 1,000 watchers
 #   bash load-test/benchmarks.sh all
 # Each run starts its own release server on a free loopback port and stops it.
 set -euo pipefail
@@ -197,6 +198,93 @@ PY
   done
 }
 
+# One row of the views benchmark: label, subscription, summary path.
+vrow() {
+  python3 - "$@" <<'PY'
+import json, sys
+label, mode, path = sys.argv[1:4]
+s = json.load(open(path))
+i, w, u, v = s["ingest"], s["websocket"], s["server_usage"], s["websocket"].get("view")
+per_client = w["messages_per_sec"] / max(w["connected"], 1)
+if v:
+    check = (f'versions one by one: {"yes" if v["version_gaps"] == 0 else "NO (%d gaps)" % v["version_gaps"]}; '
+             f'totals = /api/stats: {"yes" if v["totals_exact"] else ("within 1 %" if v["totals_agree"] else "NO")} '
+             f'({v["view_calls_min"]:,} calls)')
+    changes = f'{v["delta_bytes_per_sec_per_client"]:,.0f} B/s'
+else:
+    check = f'nothing lost: {"yes" if s["invariants"]["no_loss"] else "NO"}; resyncs {w["resyncs"]}'
+    changes = "-"
+print(f'| {label} | {i["accepted_per_sec"]:,.0f}/s | {mode} | {w["connected"]} | {w["bytes_per_sec_per_client"]:,.0f} B/s | {changes} '
+      f'| {per_client:.1f}/s | {u["cpu_avg_percent"]:.0f}% | {u["rss_peak_mib"]:.0f} MiB | {check} |')
+PY
+}
+vratio() {
+  python3 - "$@" <<'PY'
+import json, sys
+label, raw, view = sys.argv[1], json.load(open(sys.argv[2])), json.load(open(sys.argv[3]))
+b = view["websocket"]["bytes_per_sec_per_client"] / max(raw["websocket"]["bytes_per_sec_per_client"], 1e-9)
+c = view["server_usage"]["cpu_avg_percent"] / max(raw["server_usage"]["cpu_avg_percent"], 1e-9)
+print(f'| {label} | | **view / raw** | | **{b:.4f}** | | | **{c:.2f}** | | |')
+PY
+}
+# Where a view client's bytes go, from one client's messages.
+vparts() {
+  python3 - "$@" <<'PY'
+import json, sys
+label, path = sys.argv[1:3]
+v = json.load(open(path))["websocket"]["view"]
+f, d, secs = v["full_message"], v["changes"], max(v["connected_seconds"], 1e-9)
+def cells(p, per):
+    return " | ".join(f'{p[k] / per:,.0f}' for k in ("total", "buckets", "totals", "by_model", "by_tenant", "top_customers", "spend_rate", "envelope"))
+print(f'| {label} | full message (B) | {cells(f, max(f["messages"], 1))} | {f["bucket_count"] / max(f["messages"], 1):.0f} |')
+print(f'| {label} | changes (B/s) | {cells(d, secs)} | {d["bucket_count"] / max(d["messages"], 1):.2f} a message, {d["messages"] / secs:.2f} messages/s |')
+PY
+}
+
+views() {
+  echo "## Raw stream vs server-side view (issue 14): bytes per dashboard vs ingest rate"
+  echo "10 WebSocket clients, 20 s of ingest, 200 series over 7 tenants. raw: subscribe (every update, 250 ms tick);"
+  echo "view: subscribeView {window: 5m} (the full view once, then its changes per 250 ms server tick)."
+  echo "| offered | accepted | subscription | clients | bytes/s per client | of which changes | messages/s per client | server CPU (one core = 100%) | server RSS peak | checks |"
+  echo "|---|---|---|---|---|---|---|---|---|---|"
+  for rate in 100 1000 10000 100000; do
+    local batch=$((rate / 10))
+    [ "$batch" -gt 1000 ] && batch=1000
+    for mode in raw view; do
+      local extra=() no_loss=(--expect-no-loss)
+      [ "$mode" = view ] && extra=(--ws-view 5m)
+      # Raw clients cannot keep up with 100,000 updates/s each on two shared cores: measured, not asserted.
+      [ "$rate" -ge 100000 ] && [ "$mode" = raw ] && no_loss=()
+      "$lt" --spawn "$server" "${extra[@]}" "${no_loss[@]}" --quiet --duration 20 --warmup 2 --drain 5 \
+        --ingest-rate "$rate" --batch "$batch" --series 200 --ws-clients 10 \
+        --json "$out/views-$rate-$mode.json" >/dev/null || true
+      vrow "$rate/s" "$mode" "$out/views-$rate-$mode.json"
+    done
+    vratio "$rate/s" "$out/views-$rate-raw.json" "$out/views-$rate-view.json"
+  done
+  echo
+  echo "## Where a view client's bytes go (one client of each view run above)"
+  echo "| offered | of | total | buckets | totals | byModel | byTenant | topCustomers | spendRatePerHour | envelope | buckets a message |"
+  echo "|---|---|---|---|---|---|---|---|---|---|---|"
+  for rate in 100 1000 10000 100000; do
+    vparts "$rate/s" "$out/views-$rate-view.json"
+  done
+  echo
+  echo "## 1,000 watchers of the same view vs 1,000 raw subscribers at 10,000 reports/s (20 s)"
+  echo "| offered | accepted | subscription | clients | bytes/s per client | of which changes | messages/s per client | server CPU (one core = 100%) | server RSS peak | checks |"
+  echo "|---|---|---|---|---|---|---|---|---|---|"
+  for mode in raw view; do
+    local extra=()
+    [ "$mode" = view ] && extra=(--ws-view 5m)
+    "$lt" --spawn "$server" "${extra[@]}" --expect-no-loss --quiet --duration 20 --warmup 3 --drain 5 \
+      --ingest-rate 10000 --batch 1000 --series 200 --ws-clients 1000 \
+      --json "$out/views-1000-$mode.json" >/dev/null || true
+    vrow "10000/s" "$mode" "$out/views-1000-$mode.json"
+  done
+  vratio "10000/s" "$out/views-1000-raw.json" "$out/views-1000-view.json"
+  if [ -n "${VIEWS_KEEP:-}" ]; then cp "$out"/views-*.json "$VIEWS_KEEP"/; fi
+}
+
 case "${1:-all}" in
   ingest) ingest ;;
   fanout) fanout ;;
@@ -205,6 +293,7 @@ case "${1:-all}" in
   durable) durable ;;
   otlp) otlp ;;
   finance) finance ;;
-  all) ingest; echo; fanout; echo; reads; echo; scaling; echo; durable; echo; otlp; echo; finance ;;
-  *) echo "usage: $0 ingest|fanout|reads|scaling|durable|otlp|finance|all" >&2; exit 2 ;;
+  views) views ;;
+  all) ingest; echo; fanout; echo; reads; echo; scaling; echo; durable; echo; otlp; echo; finance; echo; views ;;
+  *) echo "usage: $0 ingest|fanout|reads|scaling|durable|otlp|finance|views|all" >&2; exit 2 ;;
 esac

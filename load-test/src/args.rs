@@ -5,6 +5,7 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use clap::Parser;
+use protocol::TimeWindow;
 use protocol::filter::{Dimension, Filter};
 
 /// Drive a FinOps dashboard server over loopback: push reports to
@@ -89,7 +90,24 @@ pub struct Args {
     #[arg(long = "ws-filter", value_name = "KEY=NAME")]
     pub ws_filter: Vec<String>,
 
-    /// Their session tick in milliseconds.
+    /// Subscribe the WebSocket clients to a server-side view of this window
+    /// (`5m`, `15m`, `1h`, `24h`, `7d`, `30d`) with `subscribeView` instead of
+    /// the raw stream, `--ws-filter` as the view's filter. Each then checks
+    /// that versions follow one by one after the full message, and that its
+    /// view's totals agree with `GET /api/stats` for the window at the end.
+    #[arg(long = "ws-view", value_name = "WINDOW", value_parser = parse_window)]
+    pub ws_view: Option<TimeWindow>,
+
+    /// Top customers the view lists (the server's default when absent).
+    #[arg(long, requires = "ws_view")]
+    pub ws_view_customers: Option<u32>,
+
+    /// Write the first 40 text messages the first WebSocket client receives
+    /// here, one a line (to see what a dashboard is sent).
+    #[arg(long, value_name = "FILE")]
+    pub ws_capture: Option<PathBuf>,
+
+    /// Their session tick in milliseconds (raw subscriptions; views tick on the server).
 
     #[arg(long, default_value_t = 250)]
     pub tick_ms: u32,
@@ -103,7 +121,9 @@ pub struct Args {
     pub poll_interval_ms: u64,
 
     /// Fail (exit 1) unless every client received every accepted report
-    /// (with `--ws-filter`: every one it admits, and nothing else).
+    /// (with `--ws-filter`: every one it admits, and nothing else); with
+    /// `--ws-view`: unless no view version was skipped and the views' totals
+    /// counted every accepted report and agree with `GET /api/stats`.
     #[arg(long)]
     pub expect_no_loss: bool,
 
@@ -187,6 +207,14 @@ pub fn parse_filter(args: &[String]) -> Result<Filter, String> {
     Filter::from_pairs(pairs).map_err(|e| format!("--ws-filter: {e}"))
 }
 
+/// A window preset as the server names it (`5m`, `1h`, …).
+pub fn parse_window(text: &str) -> Result<TimeWindow, String> {
+    TimeWindow::parse(text).ok_or_else(|| {
+        let presets: Vec<&str> = TimeWindow::ALL.iter().map(|w| w.as_str()).collect();
+        format!("`{text}` is not one of {}", presets.join(", "))
+    })
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
 pub enum IngestFormat {
     Json,
@@ -266,6 +294,26 @@ mod tests {
         assert!(parse(&["tenant="]).is_err(), "an empty name is refused");
         let args = Args::try_parse_from(["load-test", "--ws-filter", "tenant=lt-t3"]).unwrap();
         assert_eq!(args.ws_filter().unwrap().tenants, ["lt-t3"]);
+    }
+
+    #[test]
+    fn ws_view_takes_a_window_preset() {
+        let args = Args::try_parse_from(["load-test", "--ws-view", "5m"]).unwrap();
+        assert_eq!(args.ws_view, Some(TimeWindow::FiveMinutes));
+        assert_eq!(
+            Args::try_parse_from(["load-test", "--ws-view", "1h", "--ws-view-customers", "5"])
+                .unwrap()
+                .ws_view_customers,
+            Some(5)
+        );
+        assert_eq!(args.ws_view_customers, None);
+        assert_eq!(Args::try_parse_from(["load-test"]).unwrap().ws_view, None);
+        let err = Args::try_parse_from(["load-test", "--ws-view", "5min"]).unwrap_err();
+        assert!(err.to_string().contains("not one of 5m"), "{err}");
+        assert!(
+            Args::try_parse_from(["load-test", "--ws-view-customers", "5"]).is_err(),
+            "customers only with a view"
+        );
     }
 
     #[test]

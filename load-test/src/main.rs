@@ -12,6 +12,7 @@ mod scan;
 mod server;
 mod stats;
 mod summary;
+mod view_check;
 mod ws_client;
 
 use std::process::ExitCode;
@@ -39,6 +40,23 @@ async fn main() -> ExitCode {
             eprintln!("load-test: could not write {}: {e}", path.display());
             return ExitCode::from(2);
         }
+    }
+    if let Some(view) = summary.websocket.view.as_ref().filter(|_| expect_no_loss) {
+        if view.version_gaps > 0 {
+            eprintln!(
+                "load-test: invariant failed: {} view versions skipped",
+                view.version_gaps
+            );
+            return ExitCode::FAILURE;
+        }
+        if !summary.invariants.no_loss || !view.totals_agree {
+            eprintln!(
+                "load-test: invariant failed: the views' totals did not count every accepted report, \
+                 or disagree with /api/stats"
+            );
+            return ExitCode::FAILURE;
+        }
+        return ExitCode::SUCCESS;
     }
     if expect_no_loss && !summary.invariants.no_loss {
         eprintln!("load-test: invariant failed: not every client received every accepted report");

@@ -14,7 +14,8 @@ use crate::ledger::Ledger;
 use crate::proc_sampler::Sampler;
 use crate::server::{self, SpawnedServer};
 use crate::stats::{Counters, Percentiles, Received, latency_histogram, received};
-use crate::summary::{IngestSummary, Invariants, PollSummary, Summary, WsSummary};
+use crate::summary::{IngestSummary, Invariants, PollSummary, Summary, ViewSummary, WsSummary};
+use crate::view_check::{Agreement, PartBytes, agreement};
 use crate::{poll_client, ws_client};
 
 /// Handshakes allowed at once while opening many sockets.
@@ -23,6 +24,12 @@ const CONNECT_CONCURRENCY: usize = 256;
 pub async fn run(mut args: Args) -> Result<Summary, String> {
     args.check_target()?;
     let ws_filter = args.ws_filter()?;
+    let ws_view = args.ws_view.map(|window| protocol::ViewSpec {
+        window,
+        filter: ws_filter.clone(),
+        customers: args.ws_view_customers,
+    });
+    let full_parse = |id: usize| (id as u64).is_multiple_of(args.full_parse_every);
     server::raise_fd_limit(args.ws_clients + args.poll_clients + 1024)?;
     let mut headers = reqwest::header::HeaderMap::new();
     if let Some(token) = &args.token {
@@ -82,8 +89,11 @@ pub async fn run(mut args: Args) -> Result<Summary, String> {
                 url,
                 token: args.token.clone(),
                 tick_ms: args.tick_ms,
-                full_parse: (id as u64).is_multiple_of(args.full_parse_every),
+                full_parse: full_parse(id),
                 filter: ws_filter.clone(),
+                view: ws_view.clone(),
+                measure_parts: id == 0,
+                capture: args.ws_capture.clone().filter(|_| id == 0),
             },
             counters,
             received,
@@ -96,6 +106,7 @@ pub async fn run(mut args: Args) -> Result<Summary, String> {
             >= args.ws_clients
     })
     .await;
+    let connected_at = Instant::now();
     tokio::time::sleep(Duration::from_secs(args.warmup)).await;
     let session_kib = match (baseline_rss, sampler.as_mut().and_then(Sampler::sample)) {
         (Some(before), Some(after)) if args.ws_clients > 0 => {
@@ -179,7 +190,9 @@ pub async fn run(mut args: Args) -> Result<Summary, String> {
 
     // Let every client catch up, within the drain time. A filtered
     // WebSocket client is owed only the accepted reports its filter admits
-    // (from the ledger); polling clients are never filtered.
+    // (from the ledger); polling clients are never filtered. A view client
+    // that parses fully is owed them in its view's `totals.totalCalls`
+    // (every report is one call); one that only scans versions, nothing.
     let accepted = Counters::get(&counters.accepted);
     let ws_expected = if ws_filter.is_empty() {
         accepted
@@ -191,7 +204,11 @@ pub async fn run(mut args: Args) -> Result<Summary, String> {
     };
     let expected = |client: usize| {
         if (client as u64) < args.ws_clients {
-            ws_expected
+            if ws_view.is_some() && !full_parse(client) {
+                0
+            } else {
+                ws_expected
+            }
         } else {
             accepted
         }
@@ -207,14 +224,26 @@ pub async fn run(mut args: Args) -> Result<Summary, String> {
     let _ = sampler.as_mut().and_then(Sampler::sample);
     stop.cancel();
 
+    let connected_seconds = connected_at.elapsed().as_secs_f64();
+
     let mut delivery = latency_histogram();
     let mut ws_event = latency_histogram();
-    for task in ws_tasks {
+    let mut view_totals = Vec::new();
+    let mut parts = None;
+    for (id, task) in ws_tasks.into_iter().enumerate() {
         if let Ok(lat) = task.await {
             add(&mut delivery, &lat.delivery);
             add(&mut ws_event, &lat.event);
+            if full_parse(id) {
+                view_totals.extend(lat.view.map(|v| v.totals.unwrap_or_default()));
+            }
+            parts = parts.or(lat.parts);
         }
     }
+    let stats = match &ws_view {
+        Some(view) => fetch_stats(&http, &args.server, view).await,
+        None => None,
+    };
     let mut poll_event = latency_histogram();
     for task in poll_tasks {
         if let Ok(h) = task.await {
@@ -229,6 +258,17 @@ pub async fn run(mut args: Args) -> Result<Summary, String> {
         .filter(|m| *m > 0)
         .collect();
     let c = &counters;
+    let view = ws_view.as_ref().map(|spec| {
+        view_summary(
+            spec,
+            c,
+            &view_totals,
+            stats.as_ref(),
+            parts.unwrap_or_default(),
+            accepted > 0,
+            connected_seconds,
+        )
+    });
     Ok(Summary {
         server: args.server.clone(),
         seconds: messages_seconds,
@@ -265,6 +305,7 @@ pub async fn run(mut args: Args) -> Result<Summary, String> {
             delivery_latency: Percentiles::of(&delivery),
             event_latency: Percentiles::of(&ws_event),
             server_kib_per_session: session_kib,
+            view,
         },
         polling: PollSummary {
             clients: args.poll_clients,
@@ -282,6 +323,68 @@ pub async fn run(mut args: Args) -> Result<Summary, String> {
             updates_outside_filter: Counters::get(&c.ws_outside_filter),
         },
     })
+}
+
+/// `GET /api/stats` for the view's window and filter; `None` if it fails.
+async fn fetch_stats(
+    http: &reqwest::Client,
+    base: &str,
+    view: &protocol::ViewSpec,
+) -> Option<protocol::StatsResponse> {
+    let mut pairs = vec![("window", view.window.as_str())];
+    pairs.extend(view.filter.to_pairs());
+    let url = format!(
+        "{base}{}",
+        protocol::paths::query(protocol::paths::STATS, &pairs)
+    );
+    let response = http.get(url).send().await.ok()?.error_for_status().ok()?;
+    response.json().await.ok()
+}
+
+/// What the view clients received, and how their final totals compare
+/// with the stats for the same window.
+fn view_summary(
+    spec: &protocol::ViewSpec,
+    c: &Counters,
+    totals: &[protocol::Metrics],
+    stats: Option<&protocol::StatsResponse>,
+    (full_message, changes): (PartBytes, PartBytes),
+    ingested: bool,
+    connected_seconds: f64,
+) -> ViewSummary {
+    let agreements: Vec<Agreement> = stats
+        .map(|s| totals.iter().map(|t| agreement(t, &s.totals)).collect())
+        .unwrap_or_default();
+    let calls = totals.iter().map(|t| t.total_calls);
+    let connected = Counters::get(&c.ws_connected).max(1) as f64;
+    let full_bytes = Counters::get(&c.ws_view_full_bytes);
+    let checked = !totals.is_empty() && stats.is_some();
+    ViewSummary {
+        window: spec.window.as_str().to_string(),
+        customers: spec.customers,
+        fulls: Counters::get(&c.ws_view_fulls),
+        full_bytes,
+        deltas: Counters::get(&c.ws_view_deltas),
+        version_gaps: Counters::get(&c.ws_view_gaps),
+        delta_bytes_per_sec_per_client: Counters::get(&c.ws_bytes).saturating_sub(full_bytes)
+            as f64
+            / connected_seconds.max(1e-9)
+            / connected,
+        connected_seconds,
+        clients_checked: totals.len() as u64,
+        view_calls_min: calls.clone().min().unwrap_or(0),
+        view_calls_max: calls.max().unwrap_or(0),
+        stats_calls: stats.map(|s| s.totals.total_calls),
+        stats_cost: stats.map(|s| s.totals.total_cost),
+        max_calls_diff: agreements.iter().map(|a| a.calls_diff).max().unwrap_or(0),
+        max_cost_diff: agreements.iter().map(|a| a.cost_diff).fold(0.0, f64::max),
+        totals_exact: checked && agreements.iter().all(|a| a.exact),
+        totals_agree: checked
+            && agreements.iter().all(|a| a.within_tolerance)
+            && (!ingested || totals.iter().all(|t| t.total_calls > 0)),
+        full_message,
+        changes,
+    }
 }
 
 /// The filter as its query string (`tenant=lt-t0&model=o1`), empty when none.

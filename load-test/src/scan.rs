@@ -60,6 +60,33 @@ pub fn delta(text: &str) -> Option<ScannedDelta> {
     })
 }
 
+/// The head of a `view` message: enough to follow its versions and time it.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct ScannedView {
+    pub version: u64,
+    pub full: bool,
+    pub at: DateTime<Utc>,
+}
+
+/// `None` for anything that is not a `view` message. Relies on the order
+/// `protocol::ViewUpdate` declares `version`, `full`, `at` (pinned below).
+pub fn view(text: &str) -> Option<ScannedView> {
+    const HEAD: &str = r#"{"type":"view","view":{"version":"#;
+    let rest = text.strip_prefix(HEAD)?;
+    let digits = rest.bytes().take_while(u8::is_ascii_digit).count();
+    let version = rest[..digits].parse().ok()?;
+    let rest = &rest[digits..];
+    let (full, rest) = match rest.strip_prefix(r#","full":true"#) {
+        Some(rest) => (true, rest),
+        None => (false, rest),
+    };
+    let rest = rest.strip_prefix(r#","at":""#)?;
+    let at = DateTime::parse_from_rfc3339(&rest[..rest.find('"')?])
+        .ok()?
+        .with_timezone(&Utc);
+    Some(ScannedView { version, full, at })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -108,5 +135,30 @@ mod tests {
         assert!(delta(&text).is_none());
         assert!(delta("").is_none());
         assert!(delta("garbage").is_none());
+        assert!(view(&text).is_none());
+        assert!(view("").is_none());
+    }
+
+    #[test]
+    fn reads_the_head_of_a_view_message() {
+        let at: DateTime<Utc> = "2026-12-01T10:00:00.250Z".parse().unwrap();
+        for (version, full) in [(1, true), (42, false)] {
+            let message = ServerMessage::View {
+                view: Box::new(protocol::ViewUpdate {
+                    version,
+                    full,
+                    at,
+                    spend_rate_per_hour: Some(3.0),
+                    ..protocol::ViewUpdate::default()
+                }),
+            };
+            let text = serde_json::to_string(&message).unwrap();
+            assert_eq!(
+                view(&text),
+                Some(ScannedView { version, full, at }),
+                "{text}"
+            );
+            assert!(delta(&text).is_none());
+        }
     }
 }

@@ -22,6 +22,11 @@ pub struct Counters {
     pub ws_resyncs: AtomicU64,
     /// Updates a filtered, fully parsing client got that its filter does not admit.
     pub ws_outside_filter: AtomicU64,
+    /// `view` messages: full ones (and their bytes), changes, and version gaps.
+    pub ws_view_fulls: AtomicU64,
+    pub ws_view_full_bytes: AtomicU64,
+    pub ws_view_deltas: AtomicU64,
+    pub ws_view_gaps: AtomicU64,
     pub poll_requests: AtomicU64,
     pub poll_updates: AtomicU64,
     pub poll_errors: AtomicU64,

@@ -4,6 +4,45 @@ use serde::Serialize;
 
 use crate::proc_sampler::ServerUsage;
 use crate::stats::Percentiles;
+use crate::view_check::PartBytes;
+
+/// A run whose WebSocket clients watched a server-side view (`--ws-view`).
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct ViewSummary {
+    /// The view's window (`5m`), its filter being `WsSummary::filter`.
+    pub window: String,
+    pub customers: Option<u32>,
+    /// Full `view` messages received, over all clients (one each, more after rejoins).
+    pub fulls: u64,
+    pub full_bytes: u64,
+    /// Change messages received, over all clients.
+    pub deltas: u64,
+    /// Changes whose version was not the one after the last (each a missed change).
+    pub version_gaps: u64,
+    /// Bytes per second per client without the full messages, over the time
+    /// since every client connected (warm-up, ingest and drain).
+    pub delta_bytes_per_sec_per_client: f64,
+    /// Seconds since every client connected: the time base of the change figures.
+    pub connected_seconds: f64,
+    /// Clients whose final totals were checked (the fully parsing ones).
+    pub clients_checked: u64,
+    /// Their final `totals.totalCalls`, least and most.
+    pub view_calls_min: u64,
+    pub view_calls_max: u64,
+    /// `GET /api/stats` for the same window and filter, fetched just after.
+    pub stats_calls: Option<u64>,
+    pub stats_cost: Option<f64>,
+    pub max_calls_diff: u64,
+    pub max_cost_diff: f64,
+    /// Every checked client's totals equal the stats' (calls, and cost to the view's rounding).
+    pub totals_exact: bool,
+    /// Every checked client's totals are within 1 % of the stats', and not
+    /// empty if anything was accepted.
+    pub totals_agree: bool,
+    /// One client's full messages, and its changes, by part.
+    pub full_message: PartBytes,
+    pub changes: PartBytes,
+}
 
 #[derive(Debug, Clone, Default, Serialize)]
 pub struct IngestSummary {
@@ -41,6 +80,8 @@ pub struct WsSummary {
     pub delivery_latency: Percentiles,
     pub event_latency: Percentiles,
     pub server_kib_per_session: Option<f64>,
+    /// With `--ws-view`: what the view clients received and checked.
+    pub view: Option<ViewSummary>,
 }
 
 #[derive(Debug, Clone, Default, Serialize)]
@@ -155,7 +196,11 @@ impl Summary {
                     format!("{} ({} reports)", w.filter, w.expected_reports),
                 );
             }
-            row(&mut out, "updates delivered", w.updates.to_string());
+            if let Some(v) = &w.view {
+                view_rows(&mut out, v);
+            } else {
+                row(&mut out, "updates delivered", w.updates.to_string());
+            }
             row(
                 &mut out,
                 "reconnects / resyncs",
@@ -214,10 +259,10 @@ impl Summary {
         out.push_str("invariants\n");
         let inv = &self.invariants;
         // Filtered clients are owed only what their filter admits (see `expected_reports`).
-        let label = if self.websocket.filter.is_empty() {
-            "every client got every report"
-        } else {
-            "every client got every report owed"
+        let label = match (&self.websocket.view, self.websocket.filter.is_empty()) {
+            (Some(_), _) => "every view counted every report",
+            (None, true) => "every client got every report",
+            (None, false) => "every client got every report owed",
         };
         row(
             &mut out,
@@ -231,7 +276,31 @@ impl Summary {
                 )
             },
         );
-        if !self.websocket.filter.is_empty() {
+        if let Some(v) = &self.websocket.view {
+            row(
+                &mut out,
+                "view versions one by one",
+                match v.version_gaps {
+                    0 => "yes".into(),
+                    n => format!("NO: {n} gaps"),
+                },
+            );
+            row(
+                &mut out,
+                "view totals agree with /api/stats",
+                match (v.totals_agree, v.totals_exact) {
+                    (true, true) => "yes (exactly)".into(),
+                    (true, false) => format!(
+                        "yes (within 1 %: calls ±{}, cost ±{:.6} USD)",
+                        v.max_calls_diff, v.max_cost_diff
+                    ),
+                    (false, _) => format!(
+                        "NO: calls ±{}, cost ±{:.6} USD",
+                        v.max_calls_diff, v.max_cost_diff
+                    ),
+                },
+            );
+        } else if !self.websocket.filter.is_empty() {
             row(
                 &mut out,
                 "nothing outside the filter",
@@ -243,6 +312,79 @@ impl Summary {
         }
         out
     }
+}
+
+fn view_rows(out: &mut String, v: &ViewSummary) {
+    row(
+        out,
+        "view",
+        format!(
+            "window {}, {} customers",
+            v.window,
+            v.customers.map_or("default".into(), |c| c.to_string())
+        ),
+    );
+    row(
+        out,
+        "view messages full / changes",
+        format!(
+            "{} ({:.1} KiB) / {}",
+            v.fulls,
+            v.full_bytes as f64 / 1024.0,
+            v.deltas
+        ),
+    );
+    row(
+        out,
+        "change bytes per client",
+        format!(
+            "{:.0} B/s (without the full message)",
+            v.delta_bytes_per_sec_per_client
+        ),
+    );
+    let parts = |p: &PartBytes, per: f64, unit: &str| {
+        format!(
+            "{:.0}{unit}: buckets {:.0} ({:.1} a message) · totals {:.0} · byModel {:.0} · byTenant {:.0} · \
+             topCustomers {:.0} · spend rate {:.0} · envelope {:.0}",
+            p.total as f64 / per,
+            p.buckets as f64 / per,
+            p.bucket_count as f64 / p.messages.max(1) as f64,
+            p.totals as f64 / per,
+            p.by_model as f64 / per,
+            p.by_tenant as f64 / per,
+            p.top_customers as f64 / per,
+            p.spend_rate as f64 / per,
+            p.envelope as f64 / per,
+        )
+    };
+    if v.full_message.messages > 0 {
+        row(
+            out,
+            "full message (one client)",
+            parts(&v.full_message, v.full_message.messages as f64, " B"),
+        );
+    }
+    if v.changes.messages > 0 {
+        row(
+            out,
+            "changes (one client)",
+            parts(&v.changes, v.connected_seconds.max(1e-9), " B/s"),
+        );
+    }
+    row(
+        out,
+        "view totals (checked clients)",
+        format!(
+            "{} clients: totalCalls {}–{}; /api/stats {}",
+            v.clients_checked,
+            v.view_calls_min,
+            v.view_calls_max,
+            match (v.stats_calls, v.stats_cost) {
+                (Some(c), Some(cost)) => format!("{c} calls, {cost:.6} USD"),
+                _ => "not fetched".into(),
+            }
+        ),
+    );
 }
 
 #[cfg(test)]
@@ -289,6 +431,32 @@ mod tests {
             updates_outside_filter: 0,
         };
         assert!(s.table().contains("NO: 2 clients missing 7 reports"));
+
+        assert!(!s.table().contains("view versions"));
+        s.websocket.view = Some(ViewSummary {
+            window: "5m".into(),
+            fulls: 5,
+            deltas: 400,
+            version_gaps: 2,
+            clients_checked: 1,
+            view_calls_min: 10_000,
+            view_calls_max: 10_000,
+            stats_calls: Some(10_000),
+            stats_cost: Some(1.5),
+            totals_agree: true,
+            totals_exact: true,
+            ..ViewSummary::default()
+        });
+        let table = s.table();
+        assert!(table.contains("NO: 2 gaps"), "{table}");
+        assert!(table.contains("every view counted every report"), "{table}");
+        assert!(table.contains("yes (exactly)"), "{table}");
+        assert!(
+            table.contains("/api/stats 10000 calls, 1.500000 USD"),
+            "{table}"
+        );
+        assert!(!table.contains("updates delivered"), "{table}");
+        s.websocket.view = None;
 
         let json = serde_json::to_value(&s).unwrap();
         assert_eq!(json["ingest"]["accepted"], 10_000);

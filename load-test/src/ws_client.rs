@@ -1,5 +1,7 @@
 //! One WebSocket dashboard client: subscribes, reads every delta, measures
-//! latencies, and reconnects from its cursor if the connection drops.
+//! latencies, and reconnects from its cursor if the connection drops. With
+//! a view (`subscribeView`) it follows the view's versions instead, and
+//! keeps the view's totals for the end-of-run check.
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -7,7 +9,7 @@ use std::time::Duration;
 use chrono::Utc;
 use futures_util::{SinkExt, StreamExt};
 use hdrhistogram::Histogram;
-use protocol::{ClientMessage, ServerMessage};
+use protocol::{ClientMessage, ServerMessage, ViewSpec};
 use tokio::sync::OwnedSemaphorePermit;
 use tokio_tungstenite::tungstenite::Message;
 
@@ -16,12 +18,18 @@ use tokio_util::sync::CancellationToken;
 use crate::reports::is_ours;
 use crate::scan;
 use crate::stats::{Counters, Received, latency_histogram, record};
+use crate::view_check::{PartBytes, Step, ViewFollow};
 
 pub struct Latencies {
-    /// Server sealed the frame → this client parsed it.
+    /// Server sealed the frame (a view: computed it) → this client parsed it.
     pub delivery: Histogram<u64>,
     /// Newest report in an update was created → this client parsed it.
     pub event: Histogram<u64>,
+    /// With a view: how this client followed it.
+    pub view: Option<ViewFollow>,
+    /// With a view, the client that measures them: bytes by part of the
+    /// full messages and of the changes.
+    pub parts: Option<(PartBytes, PartBytes)>,
 }
 
 /// Who the client is and how it listens.
@@ -35,7 +43,16 @@ pub struct WsClient {
     pub full_parse: bool,
     /// Sent in every `subscribe`: the server then sends only what it admits.
     pub filter: protocol::Filter,
+    /// Watch this view (`subscribeView`, its filter `filter`) instead of the raw stream.
+    pub view: Option<ViewSpec>,
+    /// Break the view's messages down by part (one client does).
+    pub measure_parts: bool,
+    /// Write the first [`CAPTURE`] messages here, one a line (one client does).
+    pub capture: Option<std::path::PathBuf>,
 }
+
+/// Messages `--ws-capture` keeps.
+const CAPTURE: usize = 40;
 
 pub async fn run(
     me: WsClient,
@@ -51,13 +68,24 @@ pub async fn run(
         tick_ms,
         full_parse,
         filter,
+        view,
+        measure_parts,
+        capture,
     } = me;
+    let mut capture = capture.and_then(|path| {
+        std::fs::File::create(&path)
+            .map_err(|e| eprintln!("load-test: cannot write {}: {e}", path.display()))
+            .ok()
+            .map(|f| (std::io::BufWriter::new(f), 0usize))
+    });
     // Released once the first handshake is done, so the next client may start.
     let mut first_connect = Some(first_connect);
 
     let mut lat = Latencies {
         delivery: latency_histogram(),
         event: latency_histogram(),
+        view: view.as_ref().map(|_| ViewFollow::default()),
+        parts: measure_parts.then(Default::default),
     };
     let mut cursor: Option<u64> = None;
     let mut connected_once = false;
@@ -102,6 +130,33 @@ pub async fn run(
             let now = Utc::now();
             Counters::add(&counters.ws_messages, 1);
             Counters::add(&counters.ws_bytes, text.len() as u64);
+            if let Some((file, n)) = capture.as_mut() {
+                use std::io::Write;
+                let _ = writeln!(file, "{}", text.as_str());
+                *n += 1;
+                if *n == CAPTURE {
+                    let _ = file.flush();
+                    capture = None;
+                }
+            }
+            if !full_parse
+                && let Some(follow) = lat.view.as_mut()
+                && let Some(v) = scan::view(text.as_str())
+            {
+                record(
+                    &mut lat.delivery,
+                    (now - v.at).num_microseconds().unwrap_or(0),
+                );
+                if v.full {
+                    Counters::add(&counters.ws_view_full_bytes, text.len() as u64);
+                }
+                if view_step(follow.version(v.version, v.full), &counters)
+                    && !send(&mut ws, &subscribe_view(view.as_ref(), &filter)).await
+                {
+                    break;
+                }
+                continue;
+            }
             if !full_parse && let Some(d) = scan::delta(text.as_str()) {
                 record(
                     &mut lat.delivery,
@@ -112,10 +167,44 @@ pub async fn run(
                 cursor = Some(d.cursor);
                 continue;
             }
-            let Ok(message) = ServerMessage::from_json(text.as_str()) else {
+            // `from_json` (the web client's decoder) does not know `view`
+            // messages yet; serde's derived decoder does.
+            let Ok(message) = ServerMessage::from_json(text.as_str())
+                .or_else(|_| serde_json::from_str::<ServerMessage>(text.as_str()))
+            else {
                 continue;
             };
             match message {
+                ServerMessage::Hello { .. } if view.is_some() => {
+                    if !send(&mut ws, &subscribe_view(view.as_ref(), &filter)).await {
+                        break;
+                    }
+                }
+                ServerMessage::View { view: update } => {
+                    let Some(follow) = lat.view.as_mut() else {
+                        continue;
+                    };
+                    record(
+                        &mut lat.delivery,
+                        (now - update.at).num_microseconds().unwrap_or(0),
+                    );
+                    if update.full {
+                        Counters::add(&counters.ws_view_full_bytes, text.len() as u64);
+                    }
+                    if let Some((full, deltas)) = lat.parts.as_mut() {
+                        let p = PartBytes::of(&update, text.len());
+                        if update.full { full } else { deltas }.add(&p);
+                    }
+                    let step = follow.apply(&update);
+                    if let Some(t) = follow.totals {
+                        received[id].store(t.total_calls, std::sync::atomic::Ordering::Relaxed);
+                    }
+                    if view_step(step, &counters)
+                        && !send(&mut ws, &subscribe_view(view.as_ref(), &filter)).await
+                    {
+                        break;
+                    }
+                }
                 ServerMessage::Hello { cursor: head, .. } => {
                     let subscribe = ClientMessage::Subscribe {
                         cursor: Some(cursor.unwrap_or(head)),
@@ -175,12 +264,42 @@ pub async fn run(
                 }
                 ServerMessage::Anomaly { .. }
                 | ServerMessage::Heartbeat { .. }
-                | ServerMessage::View { .. }
                 | ServerMessage::Error { .. } => {}
             }
         }
     }
     lat
+}
+
+/// Counts a view message's step; true when it skipped a version (the
+/// client then subscribes again, as the protocol says, and is sent it in full).
+fn view_step(step: Step, counters: &Counters) -> bool {
+    match step {
+        Step::Full => Counters::add(&counters.ws_view_fulls, 1),
+        Step::Next => Counters::add(&counters.ws_view_deltas, 1),
+        Step::Gap { .. } => {
+            Counters::add(&counters.ws_view_deltas, 1);
+            Counters::add(&counters.ws_view_gaps, 1);
+        }
+    }
+    matches!(step, Step::Gap { .. })
+}
+
+fn subscribe_view(view: Option<&ViewSpec>, filter: &protocol::Filter) -> ClientMessage {
+    let mut spec = view.cloned().unwrap_or_default();
+    spec.filter = filter.clone();
+    ClientMessage::SubscribeView { view: spec }
+}
+
+/// Sends `message`; false when the connection is gone.
+async fn send<S>(ws: &mut S, message: &ClientMessage) -> bool
+where
+    S: futures_util::Sink<Message> + Unpin,
+{
+    match serde_json::to_string(message) {
+        Ok(text) => ws.send(Message::Text(text.into())).await.is_ok(),
+        Err(_) => false,
+    }
 }
 
 /// The upgrade request, with the token when there is one.

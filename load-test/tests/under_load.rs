@@ -166,3 +166,45 @@ fn filtered_clients_get_only_and_all_of_what_their_filter_admits() {
     assert_eq!(summary["invariants"]["no_loss"], true);
     assert_eq!(summary["invariants"]["updates_outside_filter"], 0);
 }
+
+/// WebSocket clients watching a server-side view (`subscribeView`) instead
+/// of the raw stream: each gets the view in full, then every change with
+/// the next version, none skipped, and the view's totals end equal to
+/// `GET /api/stats` for the window, every accepted report counted.
+#[test]
+fn view_clients_follow_every_version_and_end_with_the_stats_totals() {
+    let summary = load_test(
+        "view",
+        &[
+            "--duration",
+            "5",
+            "--warmup",
+            "1",
+            "--drain",
+            "10",
+            "--ingest-rate",
+            "2000",
+            "--batch",
+            "200",
+            "--series",
+            "70",
+            "--ws-clients",
+            "6",
+            "--full-parse-every",
+            "2",
+            "--ws-view",
+            "5m",
+        ],
+    );
+    assert_eq!(summary["ingest"]["accepted"], 10_000);
+    let view = &summary["websocket"]["view"];
+    assert_eq!(view["window"], "5m");
+    assert_eq!(view["version_gaps"], 0);
+    assert!(view["fulls"].as_u64().unwrap_or(0) >= 6, "{view}");
+    assert!(view["deltas"].as_u64().unwrap_or(0) > 0, "{view}");
+    assert_eq!(view["clients_checked"], 3);
+    assert_eq!(view["view_calls_min"], 10_000);
+    assert_eq!(view["stats_calls"], 10_000);
+    assert_eq!(view["totals_agree"], true);
+    assert_eq!(summary["invariants"]["no_loss"], true);
+}
