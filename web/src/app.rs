@@ -13,12 +13,14 @@ use crate::components::cost_gauge::CostGauge;
 use crate::components::filter_bar::{FilterBar, Suggestion};
 use crate::components::header::Header;
 use crate::components::model_breakdown::ModelBreakdown;
+use crate::components::outage_banner::OutageBanner;
 use crate::components::playback_controls::PlaybackControls;
 use crate::components::sign_in::SignIn;
 use crate::components::spend_chart::SpendChart;
 use crate::components::token_chart::TokenChart;
 use crate::components::top_customers::TopCustomers;
 use crate::hooks::use_panel_view;
+use crate::logic::connection::overdue_since;
 use crate::logic::feed_machine::Wake;
 use crate::logic::settings::{Mode, Settings};
 use crate::logic::views;
@@ -26,7 +28,7 @@ use crate::services::frame::{self, Frame};
 use crate::services::{
     access, anomalies, browser, budgets, clock, comparison, feed, filter, history, instrumentation,
 };
-use crate::state::{ACCESS, NOW_SECOND, PLAYBACK, SETTINGS};
+use crate::state::{ACCESS, LINK, NOW_SECOND, OVERDUE_SINCE, PLAYBACK, SETTINGS};
 
 #[component]
 pub fn App() -> Element {
@@ -111,6 +113,7 @@ pub fn App() -> Element {
                     let _ = sign_out_wakes.unbounded_send(Wake::Credentials);
                 },
             }
+            OutageBanner {}
             FilterBar {
                 filter: current_filter(),
                 suggestions: suggestions(),
@@ -184,8 +187,31 @@ async fn clock_loop(frame: Frame) {
         }
         if ticks.is_multiple_of(4) && browser::is_visible() {
             *NOW_SECOND.write() += 1;
+            check_overdue();
             frame.tick();
         }
+    }
+}
+
+/// Marks live data overdue (or fresh again) when the link says so.
+fn check_overdue() {
+    let since = {
+        let s = SETTINGS.peek();
+        let link = LINK.peek();
+        (s.mode == Mode::Live && !s.paused)
+            .then(|| {
+                overdue_since(
+                    link.last_contact_ms,
+                    clock::now_ms(),
+                    link.state.transport(),
+                    s.poll_secs,
+                )
+            })
+            .flatten()
+            .map(clock::server_time_at)
+    };
+    if *OVERDUE_SINCE.peek() != since {
+        *OVERDUE_SINCE.write() = since;
     }
 }
 

@@ -5,7 +5,7 @@ use dioxus::prelude::*;
 use crate::logic::settings::{Mode, Settings};
 use crate::logic::views::Source;
 use crate::services::clock;
-use crate::state::{HISTORY, History, PLAYBACK, SETTINGS, STORE, VIEW_FRAME};
+use crate::state::{HISTORY, History, OVERDUE_SINCE, PLAYBACK, SETTINGS, STORE, VIEW_FRAME};
 
 /// A panel's view, recomputed on each published frame (live) or playback
 /// step (historical). The panel re-renders only when the result changes.
@@ -34,6 +34,7 @@ fn subscribe() {
     let _settings = SETTINGS.read();
     let _history = HISTORY.read();
     let _playback = PLAYBACK.read();
+    let _overdue = OVERDUE_SINCE.read();
 }
 
 /// The same selection read once, without subscribing (for event handlers such as downloads).
@@ -46,6 +47,7 @@ pub fn current<T>(select: impl FnOnce(&Source) -> Option<T>) -> Option<T> {
                 store: &store,
                 window: settings.window(),
                 now: clock::server_now(),
+                as_of: *OVERDUE_SINCE.peek(),
             })
         }
         Mode::Historical => {

@@ -227,6 +227,27 @@ fn killing_the_backend_shows_retrying_and_the_page_recovers() {
             label.contains("Retrying in") && label.contains("attempt"),
             "{label}"
         );
+        // Overdue data looks it: a banner, every panel dated, no all-clear.
+        b.wait_for(Duration::from_secs(15), "the outage banner", || async {
+            b.count("[data-testid=outage]").await == 1
+        })
+        .await;
+        assert!(
+            b.text("[data-testid=outage]")
+                .await
+                .contains("No data since")
+        );
+        for panel in ["gauge", "spend", "customers", "models", "anomalies"] {
+            let css = format!("[data-panel={panel}]");
+            assert_eq!(b.attr(&css, "data-stale").await, "true", "{panel}");
+            assert!(b.text(&css).await.contains("as of"), "{panel}");
+        }
+        assert!(
+            !b.text("[data-panel=anomalies]")
+                .await
+                .contains("within its baselines")
+        );
+        b.screenshot("outage-dashboard").await;
         let seq = b.counter("lastSeq").await;
         let restarted = Backend::start_on(port);
         b.wait_for(
@@ -240,6 +261,11 @@ fn killing_the_backend_shows_retrying_and_the_page_recovers() {
         .await;
         // A restarted server starts a new log: the page reloaded a snapshot rather than leave a gap.
         assert!(b.count("[data-panel=customers] tbody tr").await >= 1);
+        b.wait_for(Duration::from_secs(10), "fresh again", || async {
+            b.count("[data-testid=outage]").await == 0
+                && b.attr("[data-panel=gauge]", "data-stale").await == "false"
+        })
+        .await;
         drop(restarted);
         b.close().await;
     });
@@ -396,6 +422,9 @@ fn historical_hour_playback_advances_the_panels() {
         })
         .await;
         assert!(b.js("return location.search;").await.as_str().unwrap_or_default().contains("mode=historical&window=1h"));
+        // A replay does not claim to be live.
+        assert_eq!(b.attr(".link", "data-state").await, "historical");
+        assert!(!b.text(".link").await.contains("Live"));
         b.js("const s = document.querySelector('select[aria-label=\"Playback speed\"]'); s.value = '60'; s.dispatchEvent(new Event('change', {bubbles: true})); return true;")
             .await;
         b.click("[data-action=play]").await;
@@ -473,6 +502,41 @@ fn wall_fills_one_screen_and_anomalies_span_the_rows_beside_them() {
         let customers = panel_box(&b, "customers").await;
         assert!((anomalies.0 - gauge.0).abs() < 1.0, "{anomalies:?} vs {gauge:?}");
         assert!((anomalies.1 - customers.1).abs() < 1.0, "{anomalies:?} vs {customers:?}");
+        b.close().await;
+    });
+}
+
+#[test]
+#[ignore = "needs chromium; run by .ci/test"]
+fn a_wall_shows_an_outage_across_the_screen_in_large_type() {
+    let _serial = serial();
+    let mut backend = Backend::start();
+    runtime().block_on(async {
+        let b = Browser::start().await;
+        b.client
+            .goto(&backend.url("/?mode=wall"))
+            .await
+            .expect("page loads");
+        wait_for_data(&b).await;
+        backend.kill();
+        b.wait_for(Duration::from_secs(15), "the outage banner", || async {
+            b.count("[data-testid=outage]").await == 1
+        })
+        .await;
+        let px = b
+            .js("return parseFloat(getComputedStyle(document.querySelector('[data-testid=outage]')).fontSize);")
+            .await
+            .as_f64()
+            .unwrap_or(0.0);
+        assert!(px >= 24.0, "outage type is {px} px");
+        let width = b
+            .js("return document.querySelector('[data-testid=outage]').getBoundingClientRect().width / innerWidth;")
+            .await
+            .as_f64()
+            .unwrap_or(0.0);
+        assert!(width > 0.9, "the banner spans {width} of the screen");
+        assert_eq!(b.attr("[data-panel=spend]", "data-stale").await, "true");
+        b.screenshot("outage-wall").await;
         b.close().await;
     });
 }

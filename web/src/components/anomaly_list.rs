@@ -5,10 +5,10 @@ use dioxus::prelude::*;
 use crate::components::anomaly_item::AnomalyItem;
 use crate::components::panel::{Panel, Placeholder};
 use crate::logic::anomaly_book::Filter;
-use crate::logic::format::zone;
+use crate::logic::format::{clock as clock_time, zone};
 use crate::logic::settings::Mode;
 use crate::services::{clock, instrumentation};
-use crate::state::{ANOMALIES, HISTORY, History, PLAYBACK, SETTINGS};
+use crate::state::{ANOMALIES, HISTORY, History, OVERDUE_SINCE, PLAYBACK, SETTINGS};
 
 /// Items listed at once (the wall shows fewer, larger).
 const SHOWN: usize = 30;
@@ -67,9 +67,15 @@ pub fn AnomalyList() -> Element {
                 Placeholder { text: "Loading anomalies…" }
             } else if items.is_empty() {
                 Placeholder {
-                    text: match filter() {
-                        Filter::Open => "No open anomalies. Spend is within its baselines.",
-                        _ => "None here.",
+                    text: match (filter(), *OVERDUE_SINCE.read()) {
+                        // Silence from the server is not an all-clear.
+                        (Filter::Open, Some(since)) => format!(
+                            "No data since {} {}: anomalies since then are unknown.",
+                            clock_time(since, offset, true),
+                            zone(offset)
+                        ),
+                        (Filter::Open, None) => "No open anomalies. Spend is within its baselines.".into(),
+                        _ => "None here.".into(),
                     }
                 }
             } else {

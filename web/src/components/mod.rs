@@ -14,6 +14,7 @@ pub mod drill_button;
 pub mod filter_bar;
 pub mod header;
 pub mod model_breakdown;
+pub mod outage_banner;
 pub mod panel;
 pub mod playback_controls;
 pub mod poll_controls;

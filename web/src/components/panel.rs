@@ -1,6 +1,12 @@
 //! The card every panel sits in: a titled section carrying `data-panel`.
+//! When live data is overdue it says so on every panel: dimmed, with the
+//! time its figures are as of.
 
 use dioxus::prelude::*;
+
+use crate::logic::format::{clock as clock_time, duration_secs, zone};
+use crate::services::clock;
+use crate::state::{NOW_SECOND, OVERDUE_SINCE};
 
 #[component]
 pub fn Panel(
@@ -16,16 +22,34 @@ pub fn Panel(
     children: Element,
 ) -> Element {
     let heading_id = format!("panel-{name}-title");
+    let overdue = *OVERDUE_SINCE.read();
+    let as_of = overdue.map(|since| {
+        // Only an overdue panel re-renders each second, for its age.
+        let _tick = NOW_SECOND.read();
+        let offset = clock::shown_offset();
+        let age = (clock::server_now() - since).num_seconds().max(0) as u64;
+        format!(
+            "as of {} {} · no data for {}",
+            clock_time(since, offset, true),
+            zone(offset),
+            duration_secs(age)
+        )
+    });
     rsx! {
         section {
             class: "panel panel-{name}",
             "data-panel": name,
+            "data-stale": "{overdue.is_some()}",
             "aria-labelledby": "{heading_id}",
             header { class: "panel-head",
                 div {
                     h2 { id: "{heading_id}", "{title}" }
                     if let Some(subtitle) = subtitle {
                         p { class: "panel-sub", "{subtitle}" }
+                    }
+                    if let Some(as_of) = as_of {
+                        // Said once by the outage banner; here it is for the eye.
+                        p { class: "panel-as-of", "aria-hidden": "true", "{as_of}" }
                     }
                 }
                 if let Some(actions) = actions {

@@ -85,6 +85,35 @@ impl LinkState {
     }
 }
 
+/// The socket sends something at least this often (a heartbeat when idle).
+pub const SOCKET_PROMISE_MS: f64 = 5_000.0;
+/// The socket's tick: deltas come at most this often.
+pub const SOCKET_TICK_MS: f64 = 250.0;
+
+/// How long silence may last before the data is overdue: what the transport
+/// promised (a socket message every heartbeat, a poll answer every
+/// interval) and two of its ticks more.
+pub fn overdue_after_ms(transport: Transport, poll_secs: u32) -> f64 {
+    match transport {
+        Transport::Socket => SOCKET_PROMISE_MS + 2.0 * SOCKET_TICK_MS,
+        Transport::Polling => 3.0 * f64::from(poll_secs) * 1000.0,
+    }
+}
+
+/// The last contact (wall-clock ms) when the data is overdue at `now_ms`;
+/// `None` while it is fresh or before any arrived. Without a transport (an
+/// error, offline) the socket's promise applies.
+pub fn overdue_since(
+    last_contact_ms: Option<f64>,
+    now_ms: f64,
+    transport: Option<Transport>,
+    poll_secs: u32,
+) -> Option<f64> {
+    let last = last_contact_ms?;
+    let limit = overdue_after_ms(transport.unwrap_or(Transport::Socket), poll_secs);
+    (now_ms - last > limit).then_some(last)
+}
+
 /// After how long without any data the age turns into a stale warning.
 pub const STALE_AFTER_SECS: u64 = 15;
 
@@ -125,6 +154,22 @@ mod tests {
             LinkState::Error("bad token".into()).label(0.0),
             "Error: bad token"
         );
+    }
+
+    #[test]
+    fn data_is_overdue_two_ticks_after_the_promise() {
+        let socket = Some(Transport::Socket);
+        assert_eq!(overdue_since(None, 99_000.0, socket, 2), None);
+        assert_eq!(overdue_since(Some(1_000.0), 6_500.0, socket, 2), None);
+        assert_eq!(
+            overdue_since(Some(1_000.0), 6_600.0, socket, 2),
+            Some(1_000.0)
+        );
+        // Polling every 2 s promises an answer every 2 s: overdue after 6 s.
+        let polling = Some(Transport::Polling);
+        assert_eq!(overdue_since(Some(0.0), 5_900.0, polling, 2), None);
+        assert_eq!(overdue_since(Some(0.0), 6_100.0, polling, 2), Some(0.0));
+        assert_eq!(overdue_since(Some(0.0), 6_000.0, None, 2), Some(0.0));
     }
 
     #[test]

@@ -24,6 +24,9 @@ pub enum Source<'a> {
         store: &'a MetricStore,
         window: TimeWindow,
         now: Timestamp,
+        /// When the data is overdue: the last time the server was heard
+        /// from. Buckets after it are unknown, not zero.
+        as_of: Option<Timestamp>,
     },
     Historical {
         series: &'a Series,
@@ -49,7 +52,10 @@ pub struct GaugeView {
 
 pub fn gauge(source: &Source) -> Option<GaugeView> {
     let (series, at) = match *source {
-        Source::Live { store, now, .. } => (store.fine.as_ref()?, now),
+        // Overdue data is shown as of its last contact, not as a collapse.
+        Source::Live {
+            store, now, as_of, ..
+        } => (store.fine.as_ref()?, as_of.map_or(now, |t| t.min(now))),
         Source::Historical {
             series, playhead, ..
         } => (series, playhead),
@@ -96,9 +102,14 @@ pub fn spend(source: &Source, stack: StackBy) -> Option<SpendView> {
 /// The charts' buckets and the series they come from.
 fn charted<'a>(source: &Source<'a>) -> Option<(&'a Series, TokenView)> {
     let view = match *source {
-        Source::Live { store, now, .. } => {
+        Source::Live {
+            store, now, as_of, ..
+        } => {
             let fine = store.fine.as_ref()?;
-            let points = token_points(fine, now, LIVE_CHART_BUCKETS, None);
+            let mut points = token_points(fine, now, LIVE_CHART_BUCKETS, None);
+            if let Some(as_of) = as_of {
+                mark_unknown_after(&mut points, as_of);
+            }
             let step = fine.resolution();
             let from = points.first()?.start;
             let to = points.last()?.start + TimeDelta::milliseconds(step.as_millis() as i64);
@@ -134,11 +145,23 @@ fn charted<'a>(source: &Source<'a>) -> Option<(&'a Series, TokenView)> {
     Some(view)
 }
 
+/// Buckets that start after `as_of` (the last contact) are unknown: drawn
+/// as gaps, left out of trends, never read as a drop to zero.
+fn mark_unknown_after(points: &mut [crate::logic::aggregate::TokenPoint], as_of: Timestamp) {
+    for p in points.iter_mut().filter(|p| p.start > as_of) {
+        p.missing = true;
+        p.partial = false;
+        p.metrics = protocol::Metrics::default();
+    }
+}
+
 /// The whole selected window as a time series (for the CSV download): in live
 /// mode the window sub-store at its resolution, in historical mode the range.
 pub fn window_series(source: &Source) -> Option<TokenView> {
     match *source {
-        Source::Live { store, window, now } => {
+        Source::Live {
+            store, window, now, ..
+        } => {
             let (w, series) = store.window.as_ref()?;
             if *w != window {
                 return None;
@@ -164,7 +187,9 @@ pub fn window_series(source: &Source) -> Option<TokenView> {
 /// "earlier" cut-off their rank changes compare against.
 fn window_buckets<'a>(source: &Source<'a>) -> Option<(&'a Series, Timestamp, Timestamp)> {
     match *source {
-        Source::Live { store, window, now } => {
+        Source::Live {
+            store, window, now, ..
+        } => {
             let (w, series) = store.window.as_ref()?;
             if *w != window {
                 return None;
@@ -244,6 +269,7 @@ mod tests {
             store: &store,
             window: TimeWindow::FiveMinutes,
             now,
+            as_of: None,
         };
         let g = gauge(&source).unwrap();
         assert_eq!(g.rate, 720.0);
@@ -254,10 +280,35 @@ mod tests {
             gauge(&Source::Live {
                 store: &empty,
                 window: TimeWindow::FiveMinutes,
-                now
+                now,
+                as_of: None,
             })
             .is_none()
         );
+    }
+
+    #[test]
+    fn overdue_data_is_shown_as_of_its_last_contact() {
+        let store = live_store();
+        let as_of = ts("2026-11-23T10:06:58Z");
+        let source = Source::Live {
+            store: &store,
+            window: TimeWindow::FiveMinutes,
+            now: as_of + TimeDelta::seconds(30),
+            as_of: Some(as_of),
+        };
+        // The gauge holds the rate it had, not a collapse to zero.
+        assert_eq!(gauge(&source).map(|g| g.rate), Some(720.0));
+        // The 30 s since are six unknown buckets, not six empty ones.
+        let view = tokens(&source).unwrap();
+        let unknown: Vec<_> = view.points.iter().filter(|p| p.missing).collect();
+        assert_eq!(unknown.len(), 6);
+        assert!(
+            unknown
+                .iter()
+                .all(|p| p.start > as_of && p.metrics.total_tokens == 0)
+        );
+        assert!(!view.points.iter().any(|p| p.partial));
     }
 
     #[test]
@@ -268,6 +319,7 @@ mod tests {
             store: &store,
             window: TimeWindow::FiveMinutes,
             now,
+            as_of: None,
         })
         .unwrap();
         assert_eq!(view.points.len(), 60);
@@ -284,6 +336,7 @@ mod tests {
             store: &store,
             window: TimeWindow::FiveMinutes,
             now,
+            as_of: None,
         })
         .unwrap();
         assert_eq!(view.points.len(), 61);
@@ -310,6 +363,7 @@ mod tests {
             store: &store,
             window: TimeWindow::FiveMinutes,
             now,
+            as_of: None,
         };
         let m = models_view(&source).unwrap();
         assert_eq!(m[0].model, "claude-opus-4");
@@ -330,6 +384,7 @@ mod tests {
             store: &store,
             window: TimeWindow::OneHour,
             now,
+            as_of: None,
         };
         assert!(models_view(&other).is_none());
     }

@@ -34,6 +34,14 @@ pub fn server_now() -> Timestamp {
         .unwrap_or_default()
 }
 
+/// The server's time at local wall-clock `local_ms` (e.g. a last contact).
+pub fn server_time_at(local_ms: f64) -> Timestamp {
+    let ms = local_ms + SERVER_OFFSET_MS.with(Cell::get);
+    Utc.timestamp_millis_opt(ms as i64)
+        .single()
+        .unwrap_or_default()
+}
+
 /// Records a server timestamp that was "now" on the server when sent; the
 /// transit time is small next to bucket widths, so it is not corrected for.
 pub fn observe_server_time(server_time: Timestamp) {

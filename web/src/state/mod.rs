@@ -12,6 +12,7 @@
 //! | [`BUDGETS`] | the budgets service | budget panel |
 //! | [`COMPARISONS`] | the comparison service | spend chart overlay, gauge |
 //! | [`NOW_SECOND`] | the clock service | age label, retry countdown |
+//! | [`OVERDUE_SINCE`] | the clock service | every panel (dimmed, "as of"), live views, the outage banner |
 //!
 //! Panels never subscribe to `STORE` itself: the flush publishes at most one
 //! `VIEW_FRAME` per animation frame, and none while the tab is hidden or the
@@ -67,6 +68,10 @@ pub static COMPARISONS: GlobalSignal<crate::logic::compare::Comparisons> =
     Signal::global(Default::default);
 pub static PLAYBACK: GlobalSignal<Option<Playback>> = Signal::global(|| None);
 pub static NOW_SECOND: GlobalSignal<u64> = Signal::global(|| 0);
+/// Live data is overdue: the server's time of the last contact (owner: the
+/// clock loop, which checks once a second). `None` while fresh, paused or
+/// historical.
+pub static OVERDUE_SINCE: GlobalSignal<Option<protocol::Timestamp>> = Signal::global(|| None);
 
 /// This tab's access token, and whether the server refused the last request
 /// for want of one (owner: the access service).

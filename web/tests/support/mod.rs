@@ -344,6 +344,17 @@ impl Browser {
     pub async fn close(self) {
         let _ = self.client.clone().close().await;
     }
+
+    /// Saves a screenshot as `<name>.png` in `$FINOPS_SCREENSHOTS` when that
+    /// is set (to look at states a test reaches, such as an outage).
+    #[allow(dead_code)] // not every browser test takes one
+    pub async fn screenshot(&self, name: &str) {
+        if let Ok(dir) = std::env::var("FINOPS_SCREENSHOTS")
+            && let Ok(png) = self.client.screenshot().await
+        {
+            let _ = std::fs::write(std::path::Path::new(&dir).join(format!("{name}.png")), png);
+        }
+    }
 }
 
 impl Drop for Browser {
