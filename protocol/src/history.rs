@@ -47,7 +47,9 @@ pub struct HistoryBucket {
     /// Every tenant in the bucket, most expensive first.
     #[serde(default)]
     pub by_tenant: Vec<TenantUsage>,
-    /// The bucket's customers, most expensive first, up to the request's `customers`.
+    /// The bucket's customers, most expensive first, up to the request's
+    /// `customers` (absent in a live view, which lists the window's).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub customers: Vec<CustomerUsage>,
     /// The sum of the customers left out of `customers`, if any were.
     #[serde(default, skip_serializing_if = "Option::is_none")]

@@ -88,6 +88,10 @@ fn decode(text: &str) -> Result<ServerMessage, serde_json::Error> {
             let m: ErrorMessage = serde_json::from_str(text)?;
             ServerMessage::Error { error: m.error }
         }
+        "view" => {
+            let m: ViewMessage = serde_json::from_str(text)?;
+            ServerMessage::View { view: m.view }
+        }
         other => {
             return Err(serde_json::Error::custom(format!(
                 "unknown message type `{other}`"
@@ -112,6 +116,11 @@ struct Heartbeat {
     #[serde(with = "rfc3339_millis")]
     server_time: Timestamp,
     cursor: u64,
+}
+
+#[derive(Deserialize)]
+struct ViewMessage {
+    view: Box<crate::view::ViewUpdate>,
 }
 
 #[derive(Deserialize)]
@@ -215,6 +224,14 @@ mod tests {
             ServerMessage::Heartbeat {
                 server_time: t(),
                 cursor: 9,
+            },
+            ServerMessage::View {
+                view: Box::new(crate::view::ViewUpdate {
+                    version: 3,
+                    at: t(),
+                    spend_rate_per_hour: Some(1.5),
+                    ..Default::default()
+                }),
             },
             ServerMessage::Error {
                 error: ApiErrorDetail {
