@@ -540,3 +540,31 @@ fn a_wall_shows_an_outage_across_the_screen_in_large_type() {
         b.close().await;
     });
 }
+
+#[test]
+#[ignore = "needs chromium; run by .ci/test"]
+fn anomalies_stay_near_the_top_at_every_width() {
+    let _serial = serial();
+    let backend = Backend::start();
+    runtime().block_on(async {
+        let b = Browser::start().await;
+        for width in [390u32, 820, 1024, 1440] {
+            b.client
+                .set_window_rect(0, 0, width, 1000)
+                .await
+                .expect("window resizes");
+            b.client.goto(&backend.url("/")).await.expect("page loads");
+            wait_for_data(&b).await;
+            let top = |panel: &str| {
+                format!("return document.querySelector('[data-panel={panel}]').getBoundingClientRect().top;")
+            };
+            let anomalies = b.js(&top("anomalies")).await.as_f64().unwrap_or(f64::MAX);
+            let customers = b.js(&top("customers")).await.as_f64().unwrap_or(0.0);
+            assert!(
+                anomalies < customers,
+                "at {width} px the anomalies ({anomalies}) sit below the customers ({customers})"
+            );
+        }
+        b.close().await;
+    });
+}

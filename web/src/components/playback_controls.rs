@@ -33,7 +33,7 @@ pub fn PlaybackControls() -> Element {
                                     if p.playing { p.pause() } else { p.play(clock::now_ms()) }
                                 }
                             },
-                            if playing { "❚❚ Pause" } else { "▶ Play" }
+                            if playing { "❚❚ Pause replay" } else { "▶ Play replay" }
                         }
                         label { class: "select-label",
                             "Speed "

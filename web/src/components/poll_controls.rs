@@ -2,17 +2,25 @@
 
 use dioxus::prelude::*;
 
+use crate::logic::connection::LinkState;
 use crate::logic::settings::POLL_INTERVALS_SECS;
-use crate::state::SETTINGS;
+use crate::state::{LINK, SETTINGS};
 
 #[component]
 pub fn PollControls() -> Element {
     let settings = SETTINGS.read();
     let paused = settings.paused;
     let interval = settings.poll_secs;
+    // While the socket streams, the interval is only what a fallback would use.
+    let streaming = LINK.read().state == LinkState::Streaming;
+    let words = if streaming {
+        "Fallback polling every "
+    } else {
+        "Poll every "
+    };
     rsx! {
-        label { class: "select-label",
-            "Poll every "
+        label { class: "select-label", "data-testid": "poll-label",
+            "{words}"
             select {
                 name: "interval",
                 "aria-label": "Polling interval",
@@ -33,11 +41,12 @@ pub fn PollControls() -> Element {
             class: "btn",
             "data-action": if paused { "resume" } else { "pause" },
             "aria-pressed": "{paused}",
+            title: if paused { "Resume live updates" } else { "Pause live updates" },
             onclick: move |_| {
                 let mut s = SETTINGS.write();
                 s.paused = !s.paused;
             },
-            if paused { "▶ Resume" } else { "❚❚ Pause" }
+            if paused { "▶ Resume live" } else { "❚❚ Pause live" }
         }
     }
 }

@@ -121,6 +121,16 @@ pub fn rate_per_hour(series: &Series, end: Timestamp, span: Duration) -> Option<
     Some(cost * 3_600_000.0 / span_ms as f64)
 }
 
+/// [`rate_per_hour`], but `None` also when a server was not recording during
+/// part of the span: on a cold start "5 min ago" is unknown, not $0/h.
+pub fn known_rate_per_hour(series: &Series, end: Timestamp, span: Duration) -> Option<f64> {
+    let from = end - TimeDelta::milliseconds(span.as_millis() as i64);
+    if series.range(from, end).any(|b| b.missing) {
+        return None;
+    }
+    rate_per_hour(series, end, span)
+}
+
 /// The highest spend rate over any span-long stretch of complete buckets ending
 /// at or before `end`: the gauge scales to this so a spike stays on the dial.
 pub fn peak_rate_per_hour(series: &Series, end: Timestamp, span: Duration) -> f64 {
@@ -232,6 +242,16 @@ mod tests {
         );
         assert_eq!(rate_per_hour(&s, ts("2026-11-23T10:00:59Z"), span), None);
         assert_eq!(peak_rate_per_hour(&s, end, span), 720.0);
+        // A minute partly before the server started is unknown, not cheap.
+        let mut cold = history(0, "2026-11-23T10:00:00Z", 24, 5);
+        cold.buckets[13].missing = true;
+        let cold = Series::from_history(cold, 30);
+        assert_eq!(known_rate_per_hour(&cold, end, span), None);
+        assert_eq!(rate_per_hour(&cold, end, span), Some(720.0));
+        assert_eq!(
+            known_rate_per_hour(&cold, ts("2026-11-23T10:01:00Z"), span),
+            Some(720.0)
+        );
         assert_eq!(
             rate_span(Duration::from_secs(600)),
             Duration::from_secs(600)

@@ -120,7 +120,12 @@ pub struct RateChange {
 
 /// The change line for `rate` against `before`, five minutes earlier.
 pub fn rate_change(rate: f64, before: Option<f64>) -> RateChange {
-    change_line(rate, before, "5 min ago", "no data from 5 min ago yet")
+    change_line(
+        rate,
+        before,
+        "5 min ago",
+        "warming up: no data from 5 min ago yet",
+    )
 }
 
 /// The change line against the same time yesterday (`before`: the rate
@@ -248,7 +253,7 @@ mod tests {
             rate_change(3.0, None),
             RateChange {
                 trend: Trend::Flat,
-                text: "no data from 5 min ago yet".into()
+                text: "warming up: no data from 5 min ago yet".into()
             }
         );
     }

@@ -9,8 +9,8 @@ use protocol::time::align_floor;
 use protocol::{TimeWindow, Timestamp};
 
 use super::aggregate::{
-    self, CustomerRow, ModelShare, TokenPoint, customers, models, peak_rate_per_hour,
-    rate_per_hour, rate_span, token_points,
+    self, CustomerRow, ModelShare, TokenPoint, customers, known_rate_per_hour, models,
+    peak_rate_per_hour, rate_per_hour, rate_span, token_points,
 };
 use super::ranking::spend_ranks;
 use super::series::Series;
@@ -64,7 +64,7 @@ pub fn gauge(source: &Source) -> Option<GaugeView> {
     let end = align_floor(at, series.resolution());
     let span = rate_span(series.resolution());
     let rate = rate_per_hour(series, end, span)?;
-    let rate_5m_ago = rate_per_hour(series, end - TimeDelta::minutes(5), span);
+    let rate_5m_ago = known_rate_per_hour(series, end - TimeDelta::minutes(5), span);
     Some(GaugeView {
         rate,
         rate_5m_ago,
