@@ -435,6 +435,10 @@ fn historical_hour_playback_advances_the_panels() {
         .await;
         let future = b.count("[data-panel=tokens] rect.bar.future").await;
         let playhead = b.text("[data-testid=playhead]").await;
+        // An hour replays with seconds on the playhead and names its zone;
+        // a day can be replayed in minutes.
+        assert!(playhead.ends_with(" UTC") && playhead.matches(':').count() == 2, "{playhead}");
+        assert!(b.text("select[aria-label='Playback speed']").await.contains("3600×"));
         b.wait_for(Duration::from_secs(20), "the panels to advance", || async {
             b.count("[data-panel=tokens] rect.bar.future").await < future
                 && b.text("[data-testid=playhead]").await != playhead

@@ -5,7 +5,7 @@
 use chrono::TimeDelta;
 use dioxus::prelude::*;
 
-use crate::logic::format::datetime_local;
+use crate::logic::format::{datetime_local, zone};
 use crate::logic::settings::{Mode, Range};
 use crate::logic::window::validate_custom;
 use crate::services::clock;
@@ -51,16 +51,17 @@ pub fn DateRangePicker() -> Element {
             },
             label {
                 "From "
-                input { r#type: "datetime-local", name: "from", value: "{from}", min: "{min}", max: "{max}",
+                input { r#type: "datetime-local", name: "from", lang: "en-GB", step: "60", value: "{from}", min: "{min}", max: "{max}",
                     "aria-invalid": "{error().is_some()}",
                     oninput: move |e| from.set(e.value()) }
             }
             label {
                 "To "
-                input { r#type: "datetime-local", name: "to", value: "{to}", min: "{min}", max: "{max}",
+                input { r#type: "datetime-local", name: "to", lang: "en-GB", step: "60", value: "{to}", min: "{min}", max: "{max}",
                     "aria-invalid": "{error().is_some()}",
                     oninput: move |e| to.set(e.value()) }
             }
+            span { class: "range-zone", "times in {zone(offset)}" }
             button { r#type: "submit", class: "btn btn-small", "Apply range" }
             if let Some(message) = error() {
                 p { class: "inline-error", role: "alert", "{message}" }

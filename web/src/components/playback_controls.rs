@@ -3,7 +3,7 @@
 use dioxus::prelude::*;
 
 use crate::components::date_range_picker::DateRangePicker;
-use crate::logic::format::date_time;
+use crate::logic::format::playhead;
 use crate::logic::playback::SPEEDS;
 use crate::services::clock;
 use crate::state::{HISTORY, History, PLAYBACK};
@@ -21,6 +21,7 @@ pub fn PlaybackControls() -> Element {
                 (History::Loaded { .. }, None) => rsx! {},
                 (History::Loaded { .. }, Some(p)) => {
                     let playing = p.playing;
+                    let at = playhead(p.position, offset, (p.to - p.from).num_seconds());
                     let progress = p.progress() * 1000.0;
                     rsx! {
                         button {
@@ -59,7 +60,7 @@ pub fn PlaybackControls() -> Element {
                             step: "1",
                             value: "{progress:.0}",
                             "aria-label": "Playback position",
-                            "aria-valuetext": "{date_time(p.position, offset)}",
+                            "aria-valuetext": "{at}",
                             oninput: move |e| {
                                 if let Ok(v) = e.value().parse::<f64>()
                                     && let Some(p) = PLAYBACK.write().as_mut()
@@ -68,7 +69,7 @@ pub fn PlaybackControls() -> Element {
                                 }
                             },
                         }
-                        span { class: "playhead", "data-testid": "playhead", "{date_time(p.position, offset)}" }
+                        span { class: "playhead", "data-testid": "playhead", "{at}" }
                     }
                 }
             }

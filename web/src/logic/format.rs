@@ -214,6 +214,19 @@ fn date_and_minutes(t: Timestamp, offset: FixedOffset, between: char) -> String 
     )
 }
 
+/// The playhead's time: with seconds when the range is about an hour or
+/// less (an hour's range is aligned out to whole buckets; at 1× minutes
+/// alone would look frozen), and its zone.
+pub fn playhead(t: Timestamp, offset: FixedOffset, range_secs: i64) -> String {
+    let day = date_and_minutes(t, offset, ' ');
+    if range_secs < 7_200 {
+        let seconds = t.with_timezone(&offset).second();
+        format!("{day}:{seconds:02} {}", zone(offset))
+    } else {
+        format!("{day} {}", zone(offset))
+    }
+}
+
 /// Page title: spend rate and open anomalies, readable in a tab strip.
 pub fn page_title(rate_per_hour: Option<f64>, open_anomalies: usize) -> String {
     let rate = rate_per_hour.map_or_else(|| "—".to_string(), usd_per_hour);
@@ -343,5 +356,13 @@ mod tests {
         assert_eq!(zone(east(0)), "UTC");
         assert_eq!(zone(east(3600)), "UTC+1");
         assert_eq!(zone(east(-(5 * 3600 + 1800))), "UTC−5:30");
+    }
+
+    #[test]
+    fn the_playhead_shows_seconds_on_short_ranges() {
+        let t: Timestamp = "2026-11-23T10:05:07Z".parse().unwrap();
+        let utc = FixedOffset::east_opt(0).unwrap();
+        assert_eq!(playhead(t, utc, 3_600), "2026-11-23 10:05:07 UTC");
+        assert_eq!(playhead(t, utc, 86_400), "2026-11-23 10:05 UTC");
     }
 }

@@ -4,7 +4,7 @@
 use chrono::TimeDelta;
 use protocol::Timestamp;
 
-pub const SPEEDS: [u32; 5] = [1, 2, 5, 10, 60];
+pub const SPEEDS: [u32; 7] = [1, 2, 10, 60, 300, 1_200, 3_600];
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct Playback {
