@@ -298,3 +298,82 @@ fn yesterday_and_last_week_overlay_the_spend_chart_and_the_toggles_stay_in_the_u
         b.close().await;
     });
 }
+
+/// A store holding nine open anomalies, each customer's excess spend larger
+/// than the last, the two oldest warnings, as a restarted server finds them.
+fn store_with_nine_open_anomalies(dir: &std::path::Path) {
+    let retention = Retention {
+        seconds: Duration::from_secs(20 * 60),
+        minutes: Duration::from_secs(35 * 86_400),
+        hours: Duration::from_secs(400 * 86_400),
+    };
+    let storage = SqliteStorage::open(dir, None, retention).expect("store opens");
+    let now = chrono::Utc::now();
+    for n in 1..=9i64 {
+        let started = now - chrono::Duration::minutes(20 - n);
+        let severity = if n <= 2 { "warning" } else { "critical" };
+        let excess = 100.0 * n as f64;
+        let anomaly: protocol::Anomaly = serde_json::from_value(serde_json::json!({
+            "id": format!("anm-earlier-{n:06}"),
+            "entity": {"kind": "customer", "id": format!("acme-{n}"), "tenantId": "acme"},
+            "metric": "costRate",
+            "severity": severity,
+            "score": 9.0,
+            "startedAt": protocol::time::format_timestamp(started),
+            "updatedAt": protocol::time::format_timestamp(started),
+            "observed": 100.0 + excess,
+            "expected": 100.0,
+            "peak": 120.0 + excess,
+            "trend": [],
+            "cause": {"excessUsdPerHour": excess, "summary": format!("+${excess}/h from acme-{n}"), "contributors": []},
+            "status": "open",
+        }))
+        .expect("an anomaly");
+        storage.save_anomaly(&anomaly).expect("anomaly saved");
+    }
+}
+
+#[test]
+#[ignore = "needs chromium; run by .ci/test"]
+fn the_wall_shows_every_open_anomaly_most_pressing_first() {
+    let _serial = serial();
+    let dir = tempfile::tempdir().expect("temporary directory");
+    store_with_nine_open_anomalies(dir.path());
+    let data_dir = dir.path().to_string_lossy().to_string();
+    let backend = Backend::launch(
+        free_port(),
+        &["--data-dir", &data_dir, "--incident-every", "0"],
+    );
+    runtime().block_on(async {
+        let b = Browser::start().await;
+        b.client
+            .goto(&backend.url("/?mode=wall"))
+            .await
+            .expect("page loads");
+        wait_for_data(&b).await;
+        b.wait_for(Duration::from_secs(20), "nine open anomalies", || async {
+            b.count("[data-panel=anomalies] li.anomaly").await
+                + b.count("[data-panel=anomalies] li.anomaly-row").await
+                >= 9
+        })
+        .await;
+        // Critical first, the largest excess spend first among them.
+        let first = b
+            .attr("[data-panel=anomalies] li.anomaly", "data-anomaly-id")
+            .await;
+        assert_eq!(first, "anm-earlier-000009");
+        assert_eq!(b.count("[data-panel=anomalies] li.anomaly").await, 3);
+        assert!(b.text(".anomaly-more").await.contains("+6 more"));
+        let last = b
+            .js("const r = document.querySelectorAll('[data-panel=anomalies] li.anomaly-row'); return r[r.length - 1].dataset.anomalyId;")
+            .await;
+        assert_eq!(last.as_str(), Some("anm-earlier-000001"), "warnings last");
+        // Every row is on screen, none cut off by the panel.
+        let hidden = b
+            .js("const p = document.querySelector('[data-panel=anomalies]').getBoundingClientRect(); return [...document.querySelectorAll('li.anomaly-row')].filter(r => r.getBoundingClientRect().bottom > p.bottom + 1).length;")
+            .await;
+        assert_eq!(hidden.as_u64(), Some(0), "rows below the panel's edge");
+        b.screenshot("wall-nine-anomalies").await;
+        b.close().await;
+    });
+}

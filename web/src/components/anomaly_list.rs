@@ -3,15 +3,18 @@
 use dioxus::prelude::*;
 
 use crate::components::anomaly_item::AnomalyItem;
+use crate::components::anomaly_row::AnomalyRow;
 use crate::components::panel::{Panel, Placeholder};
-use crate::logic::anomaly_book::Filter;
+use crate::logic::anomaly_book::{AnomalyBook, Filter};
 use crate::logic::format::{clock as clock_time, zone};
 use crate::logic::settings::Mode;
 use crate::services::{clock, instrumentation};
 use crate::state::{ANOMALIES, HISTORY, History, OVERDUE_SINCE, PLAYBACK, SETTINGS};
 
-/// Items listed at once (the wall shows fewer, larger).
+/// Items listed at once.
 const SHOWN: usize = 30;
+/// Full cards on the wall; the rest are compact rows.
+const WALL_CARDS: usize = 3;
 
 #[component]
 pub fn AnomalyList() -> Element {
@@ -79,16 +82,51 @@ pub fn AnomalyList() -> Element {
                     }
                 }
             } else {
-                ul { class: "anomaly-list",
-                    for a in items.into_iter().take(if wall { 8 } else { SHOWN }) {
-                        AnomalyItem {
-                            key: "{a.id}",
-                            anomaly: a.clone(),
-                            status: book.status_of(a),
-                            offset,
-                            readonly: wall,
+                if wall {
+                    WallAnomalies { items: items.into_iter().cloned().collect::<Vec<_>>(), offset }
+                } else {
+                    ul { class: "anomaly-list",
+                        for a in items.into_iter().take(SHOWN) {
+                            AnomalyItem {
+                                key: "{a.id}",
+                                anomaly: a.clone(),
+                                status: book.status_of(a),
+                                offset,
+                                readonly: false,
+                            }
                         }
                     }
+                }
+            }
+        }
+    }
+}
+
+/// The wall: the most pressing few as cards (critical first, then the
+/// largest excess spend), every other one as a compact row, so all open
+/// anomalies are on screen without input.
+#[component]
+fn WallAnomalies(items: Vec<protocol::Anomaly>, offset: chrono::FixedOffset) -> Element {
+    let mut ranked: Vec<&protocol::Anomaly> = items.iter().collect();
+    AnomalyBook::wall_order(&mut ranked);
+    let rest = ranked.len().saturating_sub(WALL_CARDS);
+    rsx! {
+        ul { class: "anomaly-list",
+            for a in ranked.iter().take(WALL_CARDS) {
+                AnomalyItem {
+                    key: "{a.id}",
+                    anomaly: (*a).clone(),
+                    status: a.status,
+                    offset,
+                    readonly: true,
+                }
+            }
+        }
+        if rest > 0 {
+            p { class: "anomaly-more", "+{rest} more" }
+            ul { class: "anomaly-rows",
+                for a in ranked.iter().skip(WALL_CARDS) {
+                    AnomalyRow { key: "{a.id}", anomaly: (*a).clone() }
                 }
             }
         }

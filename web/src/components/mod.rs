@@ -4,6 +4,7 @@
 
 pub mod anomaly_item;
 pub mod anomaly_list;
+pub mod anomaly_row;
 pub mod budget_panel;
 pub mod connection_indicator;
 pub mod cost_gauge;

@@ -129,6 +129,18 @@ impl AnomalyBook {
             .collect()
     }
 
+    /// The wall's order: critical before warning, then the largest excess
+    /// spend ($/h over the baseline, as the cause gives it), then the newest.
+    pub fn wall_order(items: &mut [&Anomaly]) {
+        let excess = |a: &Anomaly| a.cause.excess_usd_per_hour;
+        items.sort_by(|a, b| {
+            b.severity
+                .cmp(&a.severity)
+                .then_with(|| excess(b).total_cmp(&excess(a)))
+                .then_with(|| b.started_at.cmp(&a.started_at))
+        });
+    }
+
     pub fn count(&self, filter: Filter) -> usize {
         self.anomalies
             .iter()
@@ -294,5 +306,19 @@ mod tests {
         }
         book.review(&book.all()[0].id.clone(), AnomalyStatus::Dismissed, 1e9);
         assert_eq!(book.reviews().len(), MAX_REVIEWS);
+    }
+
+    #[test]
+    fn the_wall_ranks_severity_then_excess_spend() {
+        let mut warning = anomaly("anm-w", "2026-11-23T10:09:00Z");
+        warning.severity = Severity::Warning;
+        warning.cause.excess_usd_per_hour = 9_000.0;
+        let mut small = anomaly("anm-s", "2026-11-23T10:05:00Z");
+        small.cause.excess_usd_per_hour = 50.0;
+        let big = anomaly("anm-b", "2026-11-23T10:00:00Z");
+        let mut items = vec![&warning, &small, &big];
+        AnomalyBook::wall_order(&mut items);
+        let ids: Vec<&str> = items.iter().map(|a| a.id.as_str()).collect();
+        assert_eq!(ids, ["anm-b", "anm-s", "anm-w"]);
     }
 }
