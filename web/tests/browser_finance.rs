@@ -377,3 +377,77 @@ fn the_wall_shows_every_open_anomaly_most_pressing_first() {
         b.close().await;
     });
 }
+
+#[test]
+#[ignore = "needs chromium; run by .ci/test"]
+fn acknowledging_by_keyboard_keeps_focus_takes_a_reason_and_can_be_undone() {
+    use fantoccini::Locator;
+    use fantoccini::key::Key;
+    let _serial = serial();
+    let dir = tempfile::tempdir().expect("temporary directory");
+    store_with_nine_open_anomalies(dir.path());
+    let data_dir = dir.path().to_string_lossy().to_string();
+    let backend = Backend::launch(
+        free_port(),
+        &["--data-dir", &data_dir, "--incident-every", "0"],
+    );
+    runtime().block_on(async {
+        let b = Browser::start().await;
+        b.client.goto(&backend.url("/")).await.expect("page loads");
+        wait_for_data(&b).await;
+        b.wait_for(Duration::from_secs(20), "the open anomalies", || async {
+            b.count("[data-panel=anomalies] li.anomaly").await >= 9
+        })
+        .await;
+        let ids: Vec<String> = serde_json::from_value(
+            b.js("return [...document.querySelectorAll('[data-panel=anomalies] li.anomaly')].map(e => e.dataset.anomalyId);")
+                .await,
+        )
+        .unwrap_or_default();
+        let (first, second) = (ids[0].clone(), ids[1].clone());
+        let card = format!("[data-panel=anomalies] li.anomaly[data-anomaly-id='{first}']");
+        b.client
+            .find(Locator::Css(&format!("{card} input.reason")))
+            .await
+            .expect("the reason field")
+            .send_keys("known batch job")
+            .await
+            .expect("typed");
+        b.client
+            .find(Locator::Css(&format!("{card} button[aria-label^='Acknowledge']")))
+            .await
+            .expect("the acknowledge button")
+            .send_keys(&Key::Enter.to_string())
+            .await
+            .expect("pressed");
+        // Focus moves to the next card, not the page body.
+        b.wait_for(Duration::from_secs(5), "focus on the next card", || async {
+            b.js("return document.activeElement && document.activeElement.dataset ? document.activeElement.dataset.anomalyId || '' : '';")
+                .await
+                .as_str()
+                == Some(second.as_str())
+        })
+        .await;
+        // The server has the decision with its reason.
+        let decided = || {
+            let body = support::http_get(backend.port, "/api/anomalies?status=all").unwrap_or_default();
+            let list: protocol::AnomaliesResponse = serde_json::from_str(&body).expect("anomalies");
+            list.anomalies.into_iter().find(|a| a.id == first).expect("the anomaly")
+        };
+        support::wait_until(Duration::from_secs(10), "the acknowledgement", || {
+            decided().status == protocol::AnomalyStatus::Acknowledged
+        });
+        assert_eq!(decided().status_reason.as_deref(), Some("known batch job"));
+        // Undo brings it back, here and on the server.
+        assert!(b.text(".undo-bar").await.contains("Acknowledged"));
+        b.click("[data-action=undo]").await;
+        b.wait_for(Duration::from_secs(10), "the card back", || async {
+            b.count(&card).await == 1
+        })
+        .await;
+        support::wait_until(Duration::from_secs(10), "the reopening", || {
+            decided().status == protocol::AnomalyStatus::Open
+        });
+        b.close().await;
+    });
+}

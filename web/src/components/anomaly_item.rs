@@ -9,7 +9,7 @@ use protocol::{Anomaly, AnomalyMetric, AnomalyStatus, EntityKind, Severity};
 use crate::components::drill_button::DrillButton;
 use crate::components::sparkline::Sparkline;
 use crate::logic::format::{clock, compact, percent, usd, usd_per_hour};
-use crate::services::anomalies;
+use crate::services::{anomalies, browser};
 use protocol::filter::Dimension;
 
 fn value(metric: AnomalyMetric, v: f64) -> String {
@@ -40,6 +40,17 @@ fn entity(a: &Anomaly, plain: bool) -> Element {
     }
 }
 
+/// Records the decision (with the reason, if typed) and moves focus on, as
+/// the decided card leaves the list.
+fn decide(id: String, status: AnomalyStatus, reason: String, next: Option<String>) {
+    let reason = Some(reason.trim().to_string()).filter(|r| !r.is_empty());
+    anomalies::review(id, status, reason);
+    browser::focus_after_render(match next {
+        Some(next) => format!("li.anomaly[data-anomaly-id=\"{next}\"]"),
+        None => "#panel-anomalies-title".to_string(),
+    });
+}
+
 #[component]
 pub fn AnomalyItem(
     anomaly: Anomaly,
@@ -48,6 +59,10 @@ pub fn AnomalyItem(
     /// Wall display: no buttons, cause always shown.
     #[props(default)]
     readonly: bool,
+    /// The card after this one, where focus goes once this one is decided
+    /// and leaves the list (the list's heading when there is none).
+    #[props(default)]
+    next: Option<String>,
 ) -> Element {
     let a = &anomaly;
     let severity = match a.severity {
@@ -74,6 +89,7 @@ pub fn AnomalyItem(
     let expected: Vec<f64> = a.trend.iter().map(|p| p.expected).collect();
     let id = a.id.clone();
     let cause_id = format!("cause-{}", a.id);
+    let mut reason = use_signal(String::new);
     let status_text = match status {
         AnomalyStatus::Open => None,
         AnomalyStatus::Acknowledged => Some("Acknowledged"),
@@ -119,13 +135,22 @@ pub fn AnomalyItem(
             if !readonly {
                 div { class: "anomaly-actions",
                     if status == AnomalyStatus::Open {
+                        input {
+                            class: "reason",
+                            r#type: "text",
+                            maxlength: "500",
+                            placeholder: "Reason (optional)",
+                            "aria-label": "Reason for acknowledging or dismissing, optional",
+                            value: "{reason}",
+                            oninput: move |e| reason.set(e.value()),
+                        }
                         button {
                             r#type: "button",
                             class: "btn btn-small",
                             "aria-label": "Acknowledge anomaly on {a.entity.id}",
                             onclick: {
-                                let id = id.clone();
-                                move |_| anomalies::review(id.clone(), AnomalyStatus::Acknowledged)
+                                let (id, next) = (id.clone(), next.clone());
+                                move |_| decide(id.clone(), AnomalyStatus::Acknowledged, reason(), next.clone())
                             },
                             "Acknowledge"
                         }
@@ -134,8 +159,8 @@ pub fn AnomalyItem(
                             class: "btn btn-small btn-quiet",
                             "aria-label": "Dismiss anomaly on {a.entity.id}",
                             onclick: {
-                                let id = id.clone();
-                                move |_| anomalies::review(id.clone(), AnomalyStatus::Dismissed)
+                                let (id, next) = (id.clone(), next.clone());
+                                move |_| decide(id.clone(), AnomalyStatus::Dismissed, reason(), next.clone())
                             },
                             "Dismiss"
                         }
@@ -144,7 +169,7 @@ pub fn AnomalyItem(
                             r#type: "button",
                             class: "btn btn-small btn-quiet",
                             "aria-label": "Reopen anomaly on {a.entity.id}",
-                            onclick: move |_| anomalies::review(id.clone(), AnomalyStatus::Open),
+                            onclick: move |_| anomalies::review(id.clone(), AnomalyStatus::Open, None),
                             "Reopen"
                         }
                     }

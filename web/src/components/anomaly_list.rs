@@ -8,8 +8,8 @@ use crate::components::panel::{Panel, Placeholder};
 use crate::logic::anomaly_book::{AnomalyBook, Filter};
 use crate::logic::format::{clock as clock_time, zone};
 use crate::logic::settings::Mode;
-use crate::services::{clock, instrumentation};
-use crate::state::{ANOMALIES, HISTORY, History, OVERDUE_SINCE, PLAYBACK, SETTINGS};
+use crate::services::{anomalies, clock, instrumentation};
+use crate::state::{ANOMALIES, HISTORY, History, OVERDUE_SINCE, PLAYBACK, SETTINGS, UNDO};
 
 /// Items listed at once.
 const SHOWN: usize = 30;
@@ -63,9 +63,23 @@ pub fn AnomalyList() -> Element {
             }
         }
     };
+    let undo = UNDO.read().clone().filter(|_| !wall);
     rsx! {
         Panel { name: "anomalies", title: "Anomalies", subtitle,
             actions,
+            if let Some(u) = undo {
+                div { class: "undo-bar", role: "status",
+                    span {
+                        if u.status == protocol::AnomalyStatus::Dismissed { "Dismissed " } else { "Acknowledged " }
+                        strong { "{u.entity}" }
+                        "."
+                    }
+                    button { r#type: "button", class: "btn btn-small", "data-action": "undo",
+                        onclick: move |_| anomalies::undo(),
+                        "Undo"
+                    }
+                }
+            }
             if !book.loaded {
                 Placeholder { text: "Loading anomalies…" }
             } else if items.is_empty() {
@@ -86,13 +100,14 @@ pub fn AnomalyList() -> Element {
                     WallAnomalies { items: items.into_iter().cloned().collect::<Vec<_>>(), offset }
                 } else {
                     ul { class: "anomaly-list",
-                        for a in items.into_iter().take(SHOWN) {
+                        for (i, a) in items.iter().take(SHOWN).enumerate() {
                             AnomalyItem {
                                 key: "{a.id}",
-                                anomaly: a.clone(),
+                                anomaly: (*a).clone(),
                                 status: book.status_of(a),
                                 offset,
                                 readonly: false,
+                                next: items.get(i + 1).or_else(|| i.checked_sub(1).and_then(|p| items.get(p))).map(|n| n.id.clone()),
                             }
                         }
                     }

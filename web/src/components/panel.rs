@@ -43,7 +43,8 @@ pub fn Panel(
             "aria-labelledby": "{heading_id}",
             header { class: "panel-head",
                 div {
-                    h2 { id: "{heading_id}", "{title}" }
+                    // Focusable from script only: where focus lands when a card leaves.
+                    h2 { id: "{heading_id}", tabindex: "-1", "{title}" }
                     if let Some(subtitle) = subtitle {
                         p { class: "panel-sub", "{subtitle}" }
                     }

@@ -196,9 +196,13 @@ pub async fn budgets() -> Result<protocol::BudgetsResponse, ApiError> {
 }
 
 /// `POST /api/anomalies/{id}/ack`, `/dismiss` or `/reopen`.
-pub async fn anomaly_action(id: &str, action: AnomalyAction) -> Result<Anomaly, ApiError> {
+pub async fn anomaly_action(
+    id: &str,
+    action: AnomalyAction,
+    reason: Option<String>,
+) -> Result<Anomaly, ApiError> {
     let request = authorized(Request::post(&action.path(id)))
-        .json(&AnomalyActionRequest::default())
+        .json(&AnomalyActionRequest { reason })
         .map_err(|e| ApiError::Decode(e.to_string()))?;
     read(request.send().await).await
 }

@@ -101,6 +101,22 @@ pub fn on_next_frame(f: impl FnOnce() + 'static) {
     let _ = window.request_animation_frame(closure.unchecked_ref());
 }
 
+/// Moves keyboard focus to the element `selector` names once the page has
+/// re-rendered (two frames: the change lands in the first).
+pub fn focus_after_render(selector: String) {
+    on_next_frame(move || {
+        on_next_frame(move || {
+            let element = web_sys::window()
+                .and_then(|w| w.document())
+                .and_then(|d| d.query_selector(&selector).ok().flatten())
+                .and_then(|e| e.dyn_into::<web_sys::HtmlElement>().ok());
+            if let Some(element) = element {
+                let _ = element.focus();
+            }
+        })
+    });
+}
+
 /// A random number in [0, 1) for backoff jitter.
 pub fn random() -> f64 {
     js_sys::Math::random()

@@ -7,6 +7,7 @@
 //! | [`STORE`] | the feed service (snapshots, resets) and its frame flush (updates) | panels, via `peek` on each [`VIEW_FRAME`] |
 //! | [`VIEW_FRAME`] | the frame flush | panels' memos (subscribe here, not to `STORE`) |
 //! | [`ANOMALIES`] | the anomaly service | anomaly panel, token chart markers, title |
+//! | [`UNDO`] | the anomaly service | the anomaly panel's undo bar |
 //! | [`HISTORY`] | the history service | panels in historical mode |
 //! | [`PLAYBACK`] | the playback controls | panels in historical mode |
 //! | [`BUDGETS`] | the budgets service | budget panel |
@@ -45,6 +46,17 @@ pub static LINK: GlobalSignal<Link> = Signal::global(|| Link {
 pub static STORE: GlobalSignal<MetricStore> = Signal::global(MetricStore::default);
 pub static VIEW_FRAME: GlobalSignal<u64> = Signal::global(|| 0);
 pub static ANOMALIES: GlobalSignal<AnomalyBook> = Signal::global(AnomalyBook::default);
+
+/// The viewer's last acknowledgement or dismissal, while it can be undone.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Undo {
+    pub id: String,
+    /// What it was about (tenant, customer or model name), for the undo bar.
+    pub entity: String,
+    pub status: protocol::AnomalyStatus,
+}
+
+pub static UNDO: GlobalSignal<Option<Undo>> = Signal::global(|| None);
 
 /// A historical range as loaded from `/api/metrics/history`.
 #[derive(Debug, Clone, PartialEq)]
