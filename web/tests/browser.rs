@@ -572,3 +572,37 @@ fn anomalies_stay_near_the_top_at_every_width() {
         b.close().await;
     });
 }
+
+#[test]
+#[ignore = "needs chromium; run by .ci/test"]
+fn top_customers_fit_their_panel_at_every_width() {
+    let _serial = serial();
+    let backend = Backend::start();
+    runtime().block_on(async {
+        let b = Browser::start().await;
+        for (width, height) in [(390u32, 900u32), (820, 1000), (1024, 800), (1280, 720), (1440, 1000)] {
+            b.client
+                .set_window_rect(0, 0, width, height)
+                .await
+                .expect("window resizes");
+            b.client.goto(&backend.url("/")).await.expect("page loads");
+            wait_for_data(&b).await;
+            b.wait_for(Duration::from_secs(20), "customer rows", || async {
+                b.count("[data-panel=customers] tbody tr").await >= 3
+            })
+            .await;
+            let fit = b
+                .js("const s = document.querySelector('[data-panel=customers] .table-scroll'); const t = s.querySelector('table'); return [t.scrollWidth, s.clientWidth];")
+                .await;
+            let (table, room) = (fit[0].as_f64().unwrap_or(f64::MAX), fit[1].as_f64().unwrap_or(0.0));
+            assert!(table <= room + 1.0, "at {width} px the table is {table} px in {room} px");
+            // The sort column (cost) and the share stay.
+            let shown = b
+                .js("const th = [...document.querySelectorAll('[data-panel=customers] thead th')].filter(e => e.offsetParent !== null); return th.map(e => e.textContent.trim()).join('|');")
+                .await;
+            let shown = shown.as_str().unwrap_or_default().to_string();
+            assert!(shown.contains("Cost") && shown.contains("Share"), "at {width} px: {shown}");
+        }
+        b.close().await;
+    });
+}

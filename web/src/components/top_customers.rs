@@ -94,10 +94,13 @@ pub fn CustomerTable(
                             th {
                                 scope: "col",
                                 class: match column {
-                                    SortColumn::Tenant | SortColumn::Customer => "",
+                                    SortColumn::Tenant => "tenant",
+                                    SortColumn::Customer => "",
+                                    SortColumn::Calls => "num calls",
+                                    SortColumn::Tokens => "num tokens",
                                     SortColumn::Latency => "num latency",
                                     SortColumn::Cached => "num cached",
-                                    _ => "num",
+                                    SortColumn::Cost | SortColumn::Share => "num",
                                 },
                                 "aria-sort": sort().aria(column),
                                 button {
@@ -131,14 +134,14 @@ pub fn CustomerTable(
                                         "{rank} "
                                         span { class: "rank-change {class}", title: "rank {label}", "aria-label": "rank {label}", "{mark}" }
                                     }
-                                    td {
+                                    td { class: "tenant",
                                         DrillButton { dimension: Dimension::Tenant, name: row.tenant_id.clone() }
                                     }
                                     td { class: "customer-id",
                                         DrillButton { dimension: Dimension::Customer, name: row.customer_id.clone() }
                                     }
-                                    td { class: "num", "{group_thousands(row.metrics.total_calls)}" }
-                                    td { class: "num", "{compact(row.metrics.total_tokens as f64)}" }
+                                    td { class: "num calls", "{group_thousands(row.metrics.total_calls)}" }
+                                    td { class: "num tokens", "{compact(row.metrics.total_tokens as f64)}" }
                                     td { class: "num cached", title: "share of input tokens read from the prompt cache", "{cached_share(&row.metrics)}" }
                                     td { class: "num cost",
                                         "{usd(row.metrics.total_cost)}"
