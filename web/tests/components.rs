@@ -204,6 +204,22 @@ fn model_legend_lists_cost_share_and_fixed_colours() {
     assert!(html.contains("$10.00"), "total in the donut");
     assert!(html.contains(&format!("background: {}", model_color("claude-opus-4"))));
     assert!(html.contains(&format!(r#"stroke="{}""#, model_color("gpt-4o"))));
+
+    // Eleven models: seven in colour, the other four one grey slice.
+    let many: Vec<ModelShare> = (0..11)
+        .map(|i| ModelShare {
+            model: format!("model-{i:02}"),
+            metrics: Metrics {
+                total_cost: 11.0 - i as f64,
+                ..Metrics::default()
+            },
+            share: (11.0 - i as f64) / 66.0,
+        })
+        .collect();
+    let html = dioxus::ssr::render_element(rsx! { ModelDonut { models: many } });
+    assert_eq!(count(&html, "<circle"), 8, "{html}");
+    assert!(html.contains("Other models (4)"), "{html}");
+    assert!(!html.contains(">model-10<"));
 }
 
 #[test]

@@ -21,6 +21,33 @@ pub struct ModelShare {
     pub share: f64,
 }
 
+/// Models drawn in their own colour in the donut; past these, colours stop
+/// being told apart and the rest are one grey "other" slice.
+pub const DONUT_MODELS: usize = 7;
+
+/// The donut's slices: the `keep` most expensive models, and the rest
+/// summed (with how many they are and their names), if any.
+pub fn donut_slices(
+    models: &[ModelShare],
+    keep: usize,
+) -> (Vec<ModelShare>, Option<(ModelShare, Vec<String>)>) {
+    if models.len() <= keep + 1 {
+        return (models.to_vec(), None);
+    }
+    let (kept, rest) = models.split_at(keep);
+    let mut other = ModelShare {
+        model: String::new(),
+        metrics: Metrics::default(),
+        share: 0.0,
+    };
+    for m in rest {
+        other.metrics.merge(&m.metrics);
+        other.share += m.share;
+    }
+    let names = rest.iter().map(|m| m.model.clone()).collect();
+    (kept.to_vec(), Some((other, names)))
+}
+
 /// One customer's usage over the window.
 #[derive(Debug, Clone, PartialEq)]
 pub struct CustomerRow {
@@ -215,6 +242,27 @@ mod tests {
         t.apply(&update(1, "2026-11-23T10:00:00Z", "a", "zeta", 1.0));
         t.apply(&update(2, "2026-11-23T10:00:00Z", "a", "alpha", 1.0));
         assert_eq!(models(t.buckets())[0].model, "alpha");
+    }
+
+    #[test]
+    fn the_donut_groups_the_tail() {
+        let share = |model: &str, cost: f64| ModelShare {
+            model: model.into(),
+            metrics: Metrics {
+                total_cost: cost,
+                ..Metrics::default()
+            },
+            share: cost / 10.0,
+        };
+        let models: Vec<ModelShare> = (0..10).map(|i| share(&format!("m{i}"), 1.0)).collect();
+        let (kept, other) = donut_slices(&models, DONUT_MODELS);
+        assert_eq!(kept.len(), 7);
+        let (other, names) = other.expect("a tail");
+        assert_eq!(names, ["m7", "m8", "m9"]);
+        assert!((other.share - 0.3).abs() < 1e-9 && (other.metrics.total_cost - 3.0).abs() < 1e-9);
+        // One model past the limit is shown itself, not as an "other" of one.
+        let (kept, other) = donut_slices(&models[..8], DONUT_MODELS);
+        assert_eq!((kept.len(), other), (8, None));
     }
 
     #[test]
