@@ -7,6 +7,7 @@ use std::time::Duration;
 use dioxus::prelude::*;
 use futures_channel::mpsc::{UnboundedSender, unbounded};
 
+use crate::components::announcer::Announcer;
 use crate::components::anomaly_list::AnomalyList;
 use crate::components::budget_panel::BudgetPanel;
 use crate::components::cost_gauge::CostGauge;
@@ -113,6 +114,7 @@ pub fn App() -> Element {
                     let _ = sign_out_wakes.unbounded_send(Wake::Credentials);
                 },
             }
+            Announcer {}
             OutageBanner {}
             FilterBar {
                 filter: current_filter(),

@@ -248,6 +248,12 @@ fn killing_the_backend_shows_retrying_and_the_page_recovers() {
                 .contains("within its baselines")
         );
         b.screenshot("outage-dashboard").await;
+        // A screen reader is told the state once, not each second of the countdown.
+        let said = b
+            .js("return document.querySelector('[data-testid=announce-link]').textContent;")
+            .await;
+        assert_eq!(said.as_str(), Some("Connection lost: retrying."));
+        assert_eq!(b.attr(".link", "aria-live").await, "off");
         let seq = b.counter("lastSeq").await;
         let restarted = Backend::start_on(port);
         b.wait_for(

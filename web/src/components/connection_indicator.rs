@@ -33,8 +33,8 @@ pub fn LinkBadge(state: LinkState, now_ms: f64) -> Element {
             class: "link",
             "data-state": state.kind(),
             "data-transport": transport,
-            role: "status",
-            "aria-live": "polite",
+            // Silent: its countdown changes each second; the announcer says the state.
+            "aria-live": "off",
             span { class: "link-dot", "aria-hidden": "true" }
             "{state.label(now_ms)}"
         }

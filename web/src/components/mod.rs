@@ -2,6 +2,7 @@
 //! `hooks::use_panel_view`; presentational parts take plain props so
 //! component tests can render them with given data.
 
+pub mod announcer;
 pub mod anomaly_item;
 pub mod anomaly_list;
 pub mod anomaly_row;

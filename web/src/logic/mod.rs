@@ -1,6 +1,7 @@
 //! Pure logic: no browser, no Dioxus. Everything here is unit-tested natively.
 
 pub mod aggregate;
+pub mod announce;
 pub mod anomaly_book;
 pub mod anomaly_markers;
 pub mod backoff;
