@@ -119,6 +119,7 @@ fn token_chart_draws_sixty_buckets_with_the_newest_partial() {
         points: pts,
     };
     let markers = vec![Marker {
+        count: 1,
         id: "anm-1".into(),
         x: 0.5,
         severity: Severity::Critical,

@@ -169,6 +169,9 @@ pub fn SpendBars(
                         title: "{m.label}",
                         role: "img",
                         "aria-label": "{m.label}",
+                        if m.count > 1 {
+                            span { class: "marker-count", "aria-hidden": "true", "{m.count}" }
+                        }
                     }
                 }
                 if let Some((i, bar)) = tooltip {

@@ -207,6 +207,9 @@ pub fn TokenBars(view: TokenView, markers: Vec<Marker>, offset: FixedOffset) -> 
                         title: "{m.label}",
                         role: "img",
                         "aria-label": "{m.label}",
+                        if m.count > 1 {
+                            span { class: "marker-count", "aria-hidden": "true", "{m.count}" }
+                        }
                     }
                 }
                 if let Some((i, p)) = tooltip {

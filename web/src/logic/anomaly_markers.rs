@@ -14,6 +14,8 @@ pub struct Marker {
     pub x: f64,
     pub severity: Severity,
     pub label: String,
+    /// Anomalies this marker stands for (close ones share one).
+    pub count: usize,
 }
 
 impl Marker {
@@ -26,8 +28,13 @@ impl Marker {
     }
 }
 
+/// Markers closer than this (a fraction of the axis) join into one, which
+/// says how many it holds: a pile of triangles reads as a blob.
+pub const CLUSTER_GAP: f64 = 0.025;
+
 /// Markers for the anomalies that started in `[from, to)`, placed by their
-/// start and labelled in the viewer's time zone (`offset`).
+/// start and labelled in the viewer's time zone (`offset`); close ones are
+/// one marker with a count.
 pub fn markers(
     anomalies: &[Anomaly],
     from: Timestamp,
@@ -35,7 +42,7 @@ pub fn markers(
     offset: FixedOffset,
 ) -> Vec<Marker> {
     let span = (to - from).num_milliseconds() as f64;
-    anomalies
+    let singles = anomalies
         .iter()
         .filter(|a| a.started_at >= from && a.started_at < to && span > 0.0)
         .map(|a| Marker {
@@ -52,8 +59,33 @@ pub fn markers(
                 a.entity.id,
                 clock(a.started_at, offset, true)
             ),
+            count: 1,
         })
-        .collect()
+        .collect();
+    cluster(singles, CLUSTER_GAP)
+}
+
+/// Joins markers within `gap` of the previous one (left to right): at their
+/// mean position, the most severe's severity, every label.
+pub fn cluster(mut markers: Vec<Marker>, gap: f64) -> Vec<Marker> {
+    markers.sort_by(|a, b| a.x.total_cmp(&b.x));
+    let mut out: Vec<Marker> = Vec::new();
+    for m in markers {
+        match out.last_mut() {
+            Some(last) if m.x - last.x <= gap => {
+                let n = last.count as f64;
+                last.x = (last.x * n + m.x) / (n + 1.0);
+                last.severity = last.severity.max(m.severity);
+                last.label = format!("{}; {}", last.label, m.label);
+                last.count += 1;
+            }
+            _ => out.push(m),
+        }
+    }
+    for m in out.iter_mut().filter(|m| m.count > 1) {
+        m.label = format!("{} anomalies: {}", m.count, m.label);
+    }
+    out
 }
 
 #[cfg(test)]
@@ -113,11 +145,12 @@ mod tests {
             utc(),
         );
         let placed: Vec<(&str, f64)> = marks.iter().map(|m| (m.id.as_str(), m.x)).collect();
-        assert_eq!(placed, [("anm-1", 0.5), ("anm-2", 0.0), ("anm-3", 0.75)]);
-        assert_eq!(marks[0].label, "Critical anomaly on acme-17 at 10:02:30");
-        assert_eq!(marks[0].severity_name(), "critical");
-        assert_eq!(marks[1].label, "Warning anomaly on acme-17 at 10:00:00");
-        assert_eq!(marks[1].severity_name(), "warning");
+        // Left to right along the axis.
+        assert_eq!(placed, [("anm-2", 0.0), ("anm-1", 0.5), ("anm-3", 0.75)]);
+        assert_eq!(marks[1].label, "Critical anomaly on acme-17 at 10:02:30");
+        assert_eq!(marks[1].severity_name(), "critical");
+        assert_eq!(marks[0].label, "Warning anomaly on acme-17 at 10:00:00");
+        assert_eq!(marks[0].severity_name(), "warning");
     }
 
     #[test]
@@ -142,5 +175,31 @@ mod tests {
             markers(&list, from, to, berlin)[0].label,
             "Critical anomaly on acme-17 at 11:02:30"
         );
+    }
+
+    #[test]
+    fn close_markers_join_and_say_how_many() {
+        let m = |id: &str, x: f64, severity: Severity| Marker {
+            id: id.into(),
+            x,
+            severity,
+            label: id.into(),
+            count: 1,
+        };
+        let joined = cluster(
+            vec![
+                m("c", 0.52, Severity::Critical),
+                m("a", 0.50, Severity::Warning),
+                m("b", 0.51, Severity::Warning),
+                m("far", 0.9, Severity::Warning),
+            ],
+            CLUSTER_GAP,
+        );
+        assert_eq!(joined.len(), 2);
+        assert_eq!(joined[0].count, 3);
+        assert_eq!(joined[0].severity, Severity::Critical);
+        assert!((joined[0].x - 0.51).abs() < 1e-9);
+        assert_eq!(joined[0].label, "3 anomalies: a; b; c");
+        assert_eq!(joined[1].count, 1);
     }
 }
