@@ -8,8 +8,8 @@ use crate::components::panel::{Panel, Placeholder};
 use crate::hooks::use_panel_view;
 use crate::logic::format::{duration_secs, usd_axis, usd_per_hour};
 use crate::logic::gauge::{
-    RateChange, arc_length, arc_path, fraction, label_points, needle_degrees, rate_change,
-    scale_max, yesterday_change,
+    RateChange, arc_length, arc_path, fraction, held_scale, label_points, needle_degrees,
+    rate_change, scale_max, yesterday_change,
 };
 use crate::logic::views::{self, GaugeView};
 use crate::services::instrumentation;
@@ -19,6 +19,14 @@ use crate::state::COMPARISONS;
 pub fn CostGauge() -> Element {
     instrumentation::panel_rendered();
     let view = use_panel_view(views::gauge);
+    // The scale shown, held across frames (see `held_scale`).
+    let held = use_hook(|| std::rc::Rc::new(std::cell::Cell::new(None::<f64>)));
+    let scale = use_memo(move || {
+        let g = view()?;
+        let shown = held_scale(held.get(), scale_max(g.rate, g.peak));
+        held.set(Some(shown));
+        Some(shown)
+    });
     let yesterday = use_memo(move || {
         let g = view()?;
         COMPARISONS.read().yesterday.rate_per_hour(g.end, g.span)
@@ -27,7 +35,7 @@ pub fn CostGauge() -> Element {
         Panel { name: "gauge", title: "Spend rate",
             subtitle: view().map(|g| format!("last {} · $/hour", duration_secs(g.span.as_secs()))),
             match view() {
-                Some(g) => rsx! { GaugeDial { view: g, yesterday: yesterday() } },
+                Some(g) => rsx! { GaugeDial { view: g, yesterday: yesterday(), scale: scale() } },
                 None => rsx! { Placeholder { text: "Waiting for a minute of data…" } },
             }
         }
@@ -41,8 +49,14 @@ const R: f64 = 80.0;
 /// The dial itself, drawn from a computed view (rendered natively in tests);
 /// `yesterday` is the rate over the same span a day earlier, if known.
 #[component]
-pub fn GaugeDial(view: GaugeView, #[props(default)] yesterday: Option<f64>) -> Element {
-    let max = scale_max(view.rate, view.peak);
+pub fn GaugeDial(
+    view: GaugeView,
+    #[props(default)] yesterday: Option<f64>,
+    /// The dial's maximum when the panel holds one; from the data otherwise.
+    #[props(default)]
+    scale: Option<f64>,
+) -> Element {
+    let max = scale.unwrap_or_else(|| scale_max(view.rate, view.peak));
     let f = fraction(view.rate, max);
     let length = arc_length(R);
     let offset = length * (1.0 - f);

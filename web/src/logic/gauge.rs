@@ -27,6 +27,17 @@ pub fn scale_max(current: f64, recent_peak: f64) -> f64 {
     nice_ceiling(top * 1.1)
 }
 
+/// The dial's maximum given the one it shows (`held`) and the one the data
+/// wants now: it grows at once (the needle must not pin) but shrinks only
+/// when the data would use less than 40 % of it, so the scale does not jump
+/// back and forth with every spike.
+pub fn held_scale(held: Option<f64>, wanted: f64) -> f64 {
+    match held {
+        Some(h) if wanted <= h && wanted > h * 0.4 => h,
+        _ => wanted,
+    }
+}
+
 /// Where `value` sits on a dial of `max`, clamped to 0–1.
 pub fn fraction(value: f64, max: f64) -> f64 {
     if !value.is_finite() || max <= 0.0 {
@@ -171,6 +182,14 @@ mod tests {
         assert_eq!(nice_ceiling(380.0), 500.0);
         assert_eq!(nice_ceiling(5_001.0), 10_000.0);
         assert_eq!(nice_ceiling(0.031), 0.05);
+    }
+
+    #[test]
+    fn the_scale_holds_through_small_drops() {
+        assert_eq!(held_scale(None, 20_000.0), 20_000.0);
+        assert_eq!(held_scale(Some(20_000.0), 50_000.0), 50_000.0);
+        assert_eq!(held_scale(Some(50_000.0), 25_000.0), 50_000.0);
+        assert_eq!(held_scale(Some(50_000.0), 20_000.0), 20_000.0);
     }
 
     #[test]
