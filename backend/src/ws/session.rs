@@ -11,18 +11,15 @@
 use std::task::Poll;
 use std::time::{Duration, Instant};
 
-use actix_ws::{
-    AggregatedMessage, AggregatedMessageStream, CloseCode, CloseReason, ProtocolError, Session,
-};
+use actix_ws::{AggregatedMessageStream, CloseCode, CloseReason, ProtocolError, Session};
 use bytestring::ByteString;
 use chrono::Utc;
 use protocol::limits::{DEFAULT_TICK_MS, FRAME_MS, TICK_OPTIONS_MS};
-use protocol::validate::validate_tick;
-use protocol::{ApiErrorDetail, ClientMessage, ErrorCode, Filter, ServerMessage};
+use protocol::{ApiErrorDetail, ErrorCode, Filter, ServerMessage};
 use tokio::sync::broadcast::error::RecvError;
 
 use super::subscription::{FrameOutcome, Subscription};
-use super::view_watch::{self, ViewWatch};
+use super::view_watch::ViewWatch;
 use crate::aggregation::query;
 use crate::auth::Caller;
 use crate::feed::{Event, anomaly_message};
@@ -88,16 +85,16 @@ pub async fn run(
     tracing::debug!(?reason, "websocket session ended");
 }
 
-struct Connection {
+pub(super) struct Connection {
     /// `None` once the session was given up.
-    session: Option<Session>,
-    state: AppState,
-    caller: Caller,
+    pub(super) session: Option<Session>,
+    pub(super) state: AppState,
+    pub(super) caller: Caller,
     /// What the client asked to see (within the caller's scope).
-    filter: Filter,
-    last_sent: Instant,
-    last_heard: Instant,
-    last_ping: Instant,
+    pub(super) filter: Filter,
+    pub(super) last_sent: Instant,
+    pub(super) last_heard: Instant,
+    pub(super) last_ping: Instant,
 }
 
 impl Connection {
@@ -212,131 +209,7 @@ impl Connection {
         }
     }
 
-    async fn on_client(
-        &mut self,
-        message: AggregatedMessage,
-        subscription: &mut Option<Subscription>,
-        view: &mut Option<ViewWatch>,
-        rx: &mut tokio::sync::broadcast::Receiver<Event>,
-    ) -> Result<(), Disconnect> {
-        match message {
-            AggregatedMessage::Text(text) => match serde_json::from_str::<ClientMessage>(&text) {
-                Ok(ClientMessage::Subscribe {
-                    cursor,
-                    tick_ms,
-                    filter,
-                }) => {
-                    let checked = validate_tick(tick_ms.unwrap_or(DEFAULT_TICK_MS))
-                        .and_then(|tick| filter.validate("filter.").map(|()| tick));
-                    let tick = match checked {
-                        Ok(tick) => tick,
-                        Err(e) => {
-                            return self
-                                .send_error(
-                                    ErrorCode::InvalidParameter,
-                                    e.to_string(),
-                                    Some(e.field),
-                                )
-                                .await;
-                        }
-                    };
-                    // A fresh receiver first, so nothing sealed after the log read is missed.
-                    *rx = self.state.hub.subscribe();
-                    *view = None;
-                    self.filter = filter;
-                    self.subscribe(cursor, tick, subscription).await
-                }
-                Ok(ClientMessage::SetFilter { filter }) => {
-                    match (filter.validate("filter."), subscription.as_ref()) {
-                        (Ok(()), Some(sub)) => {
-                            // From the cursor the client holds, with the new filter.
-                            let (cursor, tick) = (sub.cursor(), sub.tick_ms());
-                            self.filter = filter;
-                            self.subscribe(Some(cursor), tick, subscription).await
-                        }
-                        (Ok(()), None) => {
-                            self.send_error(
-                                ErrorCode::InvalidBody,
-                                "subscribe before setFilter".into(),
-                                None,
-                            )
-                            .await
-                        }
-                        (Err(e), _) => {
-                            self.send_error(
-                                ErrorCode::InvalidParameter,
-                                e.to_string(),
-                                Some(e.field),
-                            )
-                            .await
-                        }
-                    }
-                }
-                Ok(ClientMessage::SubscribeView { view: spec }) => {
-                    self.watch_view(spec, subscription, view, rx).await
-                }
-                Ok(ClientMessage::SetTick { tick_ms }) => {
-                    match (validate_tick(tick_ms), subscription.as_mut()) {
-                        (Ok(tick), Some(sub)) => {
-                            sub.set_tick(tick);
-                            Ok(())
-                        }
-                        (Ok(_), None) => {
-                            self.send_error(
-                                ErrorCode::InvalidBody,
-                                "subscribe before setTick".into(),
-                                None,
-                            )
-                            .await
-                        }
-                        (Err(e), _) => {
-                            self.send_error(
-                                ErrorCode::InvalidParameter,
-                                e.to_string(),
-                                Some(e.field),
-                            )
-                            .await
-                        }
-                    }
-                }
-                Err(e) => {
-                    self.send_error(
-                        ErrorCode::InvalidBody,
-                        format!("not a client message: {e}"),
-                        None,
-                    )
-                    .await
-                }
-            },
-            AggregatedMessage::Binary(_) => {
-                self.send_error(
-                    ErrorCode::InvalidBody,
-                    "binary messages are not supported".into(),
-                    None,
-                )
-                .await
-            }
-            AggregatedMessage::Ping(bytes) => match self.session.as_mut() {
-                Some(session) => {
-                    let sent = tokio::time::timeout(
-                        self.state.config.ws.send_timeout,
-                        session.pong(&bytes),
-                    )
-                    .await;
-                    if matches!(sent, Ok(Ok(()))) {
-                        Ok(())
-                    } else {
-                        Err(Disconnect::SendTimeout)
-                    }
-                }
-                None => Err(Disconnect::ClientClosed),
-            },
-            AggregatedMessage::Pong(_) => Ok(()),
-            AggregatedMessage::Close(_) => Err(Disconnect::ClientClosed),
-        }
-    }
-
-    async fn subscribe(
+    pub(super) async fn subscribe(
         &mut self,
         cursor: Option<u64>,
         tick_ms: u32,
@@ -359,31 +232,6 @@ impl Connection {
         let view = self.caller.view(&self.filter);
         *subscription = Some(Subscription::new(start, tick_ms, &view));
         self.catch_up(subscription).await
-    }
-
-    /// `subscribeView`: the raw stream stops, the view's full state is sent,
-    /// then its changes (and anomalies inside its filter).
-    async fn watch_view(
-        &mut self,
-        spec: protocol::ViewSpec,
-        subscription: &mut Option<Subscription>,
-        view: &mut Option<ViewWatch>,
-        rx: &mut tokio::sync::broadcast::Receiver<Event>,
-    ) -> Result<(), Disconnect> {
-        match view_watch::key_for(&self.caller, &spec) {
-            Ok(key) => {
-                *subscription = None;
-                *rx = self.state.hub.subscribe();
-                self.filter = spec.filter;
-                let (full, watch) = ViewWatch::join(&self.state.views, &self.state.rollups, key);
-                *view = Some(watch);
-                self.send(full).await
-            }
-            Err(e) => {
-                self.send_error(ErrorCode::InvalidParameter, e.to_string(), Some(e.field))
-                    .await
-            }
-        }
     }
 
     async fn resync(&mut self, head: u64, expired: bool) -> Result<(), Disconnect> {
@@ -521,7 +369,7 @@ impl Connection {
         }
     }
 
-    async fn send_error(
+    pub(super) async fn send_error(
         &mut self,
         code: ErrorCode,
         message: String,
@@ -537,7 +385,7 @@ impl Connection {
         .await
     }
 
-    async fn send_message(&mut self, message: &ServerMessage) -> Result<(), Disconnect> {
+    pub(super) async fn send_message(&mut self, message: &ServerMessage) -> Result<(), Disconnect> {
         match serde_json::to_string(message) {
             Ok(text) => self.send(ByteString::from(text)).await,
             Err(error) => {
@@ -548,7 +396,7 @@ impl Connection {
     }
 
     /// Sends one text message, giving the client `ws_send_timeout` to take it.
-    async fn send(&mut self, text: ByteString) -> Result<(), Disconnect> {
+    pub(super) async fn send(&mut self, text: ByteString) -> Result<(), Disconnect> {
         let Some(session) = self.session.as_mut() else {
             return Err(Disconnect::ClientClosed);
         };
