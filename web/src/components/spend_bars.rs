@@ -9,7 +9,8 @@ use dioxus::prelude::*;
 
 use crate::components::token_chart::Marker;
 use crate::logic::chart::{
-    data_trend_with_gaps, gapped_line_path, ticks_need_seconds, time_ticks, value_ticks,
+    HoverKey, data_trend_with_gaps, gapped_line_path, hover_after, ticks_need_seconds, time_ticks,
+    value_ticks,
 };
 use crate::logic::format::{change, clock, day_month, duration_secs, usd, zone};
 use crate::logic::spend::SpendView;
@@ -75,15 +76,14 @@ pub fn SpendBars(
             role: "img",
             "aria-label": "Spend in US dollars per {duration_secs(view.resolution.as_secs())} bucket, {usd(view.total())} in all, stacked by {view.stack.label().to_lowercase()}; arrow keys read each bucket",
             onkeydown: move |e: KeyboardEvent| {
-                let next = match (e.key(), hovered()) {
-                    (Key::ArrowLeft, Some(i)) => Some(i.saturating_sub(1)),
-                    (Key::ArrowRight, Some(i)) => Some((i + 1).min(last_index)),
-                    (Key::ArrowLeft | Key::ArrowRight, None) => Some(last_index),
-                    (Key::Escape, _) => None,
+                let key = match e.key() {
+                    Key::ArrowLeft => HoverKey::Left,
+                    Key::ArrowRight => HoverKey::Right,
+                    Key::Escape => HoverKey::Clear,
                     _ => return,
                 };
                 e.prevent_default();
-                hovered.set(next);
+                hovered.set(hover_after(key, hovered(), last_index));
             },
             onfocusout: move |_| hovered.set(None),
             div { class: "chart-y", "aria-hidden": "true",

@@ -23,7 +23,9 @@ use crate::hooks::{current, use_panel_view};
 // `TokenBars` takes markers as a prop, so their type is offered beside it.
 pub use crate::logic::anomaly_markers::Marker;
 use crate::logic::anomaly_markers::markers;
-use crate::logic::chart::{data_trend_with_gaps, ticks_need_seconds, time_ticks, value_ticks};
+use crate::logic::chart::{
+    HoverKey, data_trend_with_gaps, hover_after, ticks_need_seconds, time_ticks, value_ticks,
+};
 use crate::logic::csv::{file_name, series_csv};
 use crate::logic::format::{
     axis_number, clock, compact, day_month, duration_secs, group_thousands, latency_ms, usd, zone,
@@ -122,15 +124,14 @@ pub fn TokenBars(view: TokenView, markers: Vec<Marker>, offset: FixedOffset) -> 
             role: "img",
             "aria-label": "Tokens per {duration_secs(view.resolution.as_secs())} bucket; arrow keys read each bucket",
             onkeydown: move |e: KeyboardEvent| {
-                let next = match (e.key(), hovered()) {
-                    (Key::ArrowLeft, Some(i)) => Some(i.saturating_sub(1)),
-                    (Key::ArrowRight, Some(i)) => Some((i + 1).min(last_index)),
-                    (Key::ArrowLeft | Key::ArrowRight, None) => Some(last_index),
-                    (Key::Escape, _) => None,
+                let key = match e.key() {
+                    Key::ArrowLeft => HoverKey::Left,
+                    Key::ArrowRight => HoverKey::Right,
+                    Key::Escape => HoverKey::Clear,
                     _ => return,
                 };
                 e.prevent_default();
-                hovered.set(next);
+                hovered.set(hover_after(key, hovered(), last_index));
             },
             onfocusout: move |_| hovered.set(None),
             div { class: "chart-y", "aria-hidden": "true",

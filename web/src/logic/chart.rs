@@ -191,6 +191,25 @@ pub fn sparkline_path(values: &[f64], width: f64, height: f64, max: f64) -> Stri
     path.trim_end().to_string()
 }
 
+/// A key that moves a chart's tooltip between buckets.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum HoverKey {
+    Left,
+    Right,
+    Clear,
+}
+
+/// The bucket hovered after `key`, from `current`, over buckets `0..=last`:
+/// the first arrow starts at the newest bucket, Escape clears.
+pub fn hover_after(key: HoverKey, current: Option<usize>, last: usize) -> Option<usize> {
+    match (key, current) {
+        (HoverKey::Left, Some(i)) => Some(i.saturating_sub(1)),
+        (HoverKey::Right, Some(i)) => Some((i + 1).min(last)),
+        (HoverKey::Left | HoverKey::Right, None) => Some(last),
+        (HoverKey::Clear, _) => None,
+    }
+}
+
 /// An SVG path through the centres of `values.len()` equal slots across
 /// `width` (value `top` at the top edge), broken where a value is unknown:
 /// a comparison line must not invent spend where nothing was recorded.
@@ -394,5 +413,14 @@ mod tests {
             gapped_line_path(&[Some(20.0)], 100.0, 100.0, 10.0),
             "M50.0 0.0"
         );
+    }
+
+    #[test]
+    fn arrows_walk_the_buckets_and_escape_clears() {
+        assert_eq!(hover_after(HoverKey::Left, None, 59), Some(59));
+        assert_eq!(hover_after(HoverKey::Left, Some(0), 59), Some(0));
+        assert_eq!(hover_after(HoverKey::Right, Some(59), 59), Some(59));
+        assert_eq!(hover_after(HoverKey::Right, Some(3), 59), Some(4));
+        assert_eq!(hover_after(HoverKey::Clear, Some(3), 59), None);
     }
 }
