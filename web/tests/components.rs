@@ -281,8 +281,15 @@ fn anomaly_item_shows_context_and_actions() {
         "the entity is a drill-down into the customer: {open}"
     );
     assert!(open.contains("since 10:00 · ongoing"));
+    // "Expected" says what it is: the baseline.
     assert!(
-        open.contains("$512.00/h") && open.contains("vs $100.00/h expected (×5.1)"),
+        open.contains(r#"class="baseline" title="Expected: the baseline"#),
+        "{open}"
+    );
+    assert!(
+        open.contains("$512.00/h")
+            && open.contains("$100.00/h expected")
+            && open.contains("</span> (×5.1)"),
         "{open}"
     );
     assert!(

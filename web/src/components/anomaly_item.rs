@@ -40,6 +40,9 @@ fn entity(a: &Anomaly, plain: bool) -> Element {
     }
 }
 
+/// What "expected" means, on hover or focus of it.
+const BASELINE_HINT: &str = "Expected: the baseline, what this usually spends at this time of day, learned from its own recent history; the anomaly is how far above it the spend is now.";
+
 /// Records the decision (with the reason, if typed) and moves focus on, as
 /// the decided card leaves the list.
 fn decide(id: String, status: AnomalyStatus, reason: String, next: Option<String>) {
@@ -116,7 +119,12 @@ pub fn AnomalyItem(
                     } else if a.metric == AnomalyMetric::Budget {
                         " of {value(a.metric, a.expected)} monthly budget ({percent(a.observed / a.expected.max(f64::MIN_POSITIVE))})"
                     } else {
-                        " vs {value(a.metric, a.expected)} expected{ratio}"
+                        " vs "
+                        span { class: "baseline", title: BASELINE_HINT,
+                            "{value(a.metric, a.expected)} expected"
+                            span { class: "hint-mark", "aria-hidden": "true", "?" }
+                        }
+                        "{ratio}"
                     }
                     if let Some(peak) = peak {
                         span { class: "anomaly-peak", "{peak}" }

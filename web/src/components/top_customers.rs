@@ -103,6 +103,7 @@ pub fn CustomerTable(
                                     SortColumn::Cost | SortColumn::Share => "num",
                                 },
                                 "aria-sort": sort().aria(column),
+                                title: if column == SortColumn::Share { "Share: this customer's part of the window's spend, for the filter shown" } else { "" },
                                 button {
                                     r#type: "button",
                                     class: "sort",
