@@ -64,6 +64,7 @@ fn page_shows_all_six_panels_with_live_data() {
             title.as_str().unwrap_or_default().contains("/h"),
             "title {title}"
         );
+        b.screenshot("default").await;
         b.close().await;
     });
 }

@@ -59,6 +59,7 @@ fn drilling_into_a_customer_filters_every_panel_and_back_undoes_it() {
             "the URL keeps the filter"
         );
         assert!(b.text(".filter-bar .crumb-name").await.contains(&picked));
+        b.screenshot("drill-down").await;
         // The socket streams again, for this customer only.
         b.wait_for(Duration::from_secs(20), "streaming", || async {
             b.attr(".link", "data-state").await == "streaming"
@@ -97,6 +98,7 @@ fn a_tenant_wall_is_one_link_and_shows_that_tenant_alone() {
         .await;
         tokio::time::sleep(Duration::from_secs(3)).await;
         assert_eq!(texts(&b, tenants).await, ["acme"]);
+        b.screenshot("tenant-wall").await;
         assert!(b.text(".filter-wall").await.contains("acme"));
         // The wall has no controls: no drill buttons, no filter field.
         assert_eq!(b.count("button.drill").await, 0);
@@ -153,6 +155,7 @@ fn a_budget_set_over_the_api_raises_an_alert_and_shows_its_burn() {
                 .await
                 .contains("acme")
         );
+        b.screenshot("budget-alert").await;
         b.close().await;
     });
 }
@@ -247,6 +250,7 @@ fn yesterday_and_last_week_overlay_the_spend_chart_and_the_toggles_stay_in_the_u
         })
         .await;
         assert!(search(&b).await.contains("compare=1d"));
+        b.screenshot("comparison").await;
         assert!(b.text(".spend-keys").await.contains("Yesterday, same time"));
         b.click("[data-compare='7d']").await;
         b.wait_for(Duration::from_secs(20), "last week's line", || async {
