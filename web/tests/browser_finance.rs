@@ -160,16 +160,34 @@ fn a_budget_set_over_the_api_raises_an_alert_and_shows_its_burn() {
     });
 }
 
-/// A store whose earlier run spent $0.50 every 10 s for acme around this
-/// time yesterday and a week ago, as a server restarted on it would find.
-fn store_with_yesterday_and_last_week(dir: &std::path::Path) {
-    let now_ms = chrono::Utc::now().timestamp_millis();
+/// A store in `dir` with the retention the server uses by default.
+fn open_store(dir: &std::path::Path) -> SqliteStorage {
     let retention = Retention {
         seconds: Duration::from_secs(20 * 60),
         minutes: Duration::from_secs(35 * 86_400),
         hours: Duration::from_secs(400 * 86_400),
     };
-    let storage = SqliteStorage::open(dir, None, retention).expect("store opens");
+    SqliteStorage::open(dir, None, retention).expect("store opens")
+}
+
+/// A server restarted on a store with nine open anomalies, with no injected
+/// incidents to add more; the directory lives as long as it is held.
+fn backend_with_nine_open_anomalies() -> (tempfile::TempDir, Backend) {
+    let dir = tempfile::tempdir().expect("temporary directory");
+    store_with_nine_open_anomalies(dir.path());
+    let data_dir = dir.path().to_string_lossy().to_string();
+    let backend = Backend::launch(
+        free_port(),
+        &["--data-dir", &data_dir, "--incident-every", "0"],
+    );
+    (dir, backend)
+}
+
+/// A store whose earlier run spent $0.50 every 10 s for acme around this
+/// time yesterday and a week ago, as a server restarted on it would find.
+fn store_with_yesterday_and_last_week(dir: &std::path::Path) {
+    let now_ms = chrono::Utc::now().timestamp_millis();
+    let storage = open_store(dir);
     let run = "earlier";
     storage
         .begin_run(run, now_ms - 8 * 86_400_000)
@@ -306,12 +324,7 @@ fn yesterday_and_last_week_overlay_the_spend_chart_and_the_toggles_stay_in_the_u
 /// A store holding nine open anomalies, each customer's excess spend larger
 /// than the last, the two oldest warnings, as a restarted server finds them.
 fn store_with_nine_open_anomalies(dir: &std::path::Path) {
-    let retention = Retention {
-        seconds: Duration::from_secs(20 * 60),
-        minutes: Duration::from_secs(35 * 86_400),
-        hours: Duration::from_secs(400 * 86_400),
-    };
-    let storage = SqliteStorage::open(dir, None, retention).expect("store opens");
+    let storage = open_store(dir);
     let now = chrono::Utc::now();
     for n in 1..=9i64 {
         let started = now - chrono::Duration::minutes(20 - n);
@@ -341,13 +354,7 @@ fn store_with_nine_open_anomalies(dir: &std::path::Path) {
 #[ignore = "needs chromium; run by .ci/test"]
 fn the_wall_shows_every_open_anomaly_most_pressing_first() {
     let _serial = serial();
-    let dir = tempfile::tempdir().expect("temporary directory");
-    store_with_nine_open_anomalies(dir.path());
-    let data_dir = dir.path().to_string_lossy().to_string();
-    let backend = Backend::launch(
-        free_port(),
-        &["--data-dir", &data_dir, "--incident-every", "0"],
-    );
+    let (_dir, backend) = backend_with_nine_open_anomalies();
     runtime().block_on(async {
         let b = Browser::start().await;
         b.client
@@ -388,13 +395,7 @@ fn acknowledging_by_keyboard_keeps_focus_takes_a_reason_and_can_be_undone() {
     use fantoccini::Locator;
     use fantoccini::key::Key;
     let _serial = serial();
-    let dir = tempfile::tempdir().expect("temporary directory");
-    store_with_nine_open_anomalies(dir.path());
-    let data_dir = dir.path().to_string_lossy().to_string();
-    let backend = Backend::launch(
-        free_port(),
-        &["--data-dir", &data_dir, "--incident-every", "0"],
-    );
+    let (_dir, backend) = backend_with_nine_open_anomalies();
     runtime().block_on(async {
         let b = Browser::start().await;
         b.client.goto(&backend.url("/")).await.expect("page loads");
