@@ -6,7 +6,8 @@
 //!
 //! Versioning: `view` messages carry `version`, which counts up by one with
 //! each change of that view, from a start the server picks (so versions of
-//! a view dropped and made again do not repeat); each message changes the
+//! a view dropped and made again, or made by a restarted server, do not
+//! repeat); each message changes the
 //! view from `version - 1`. A client that sees a gap subscribes again (and
 //! is sent the view in full). Polling gets the same: `GET /api/view?after=`
 //! answers the changes after the version a client holds, or the view in

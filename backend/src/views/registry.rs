@@ -4,8 +4,8 @@
 //! watches and nobody polled for [`POLL_KEEP`] is dropped at the next tick.
 
 use std::collections::{HashMap, VecDeque};
-use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, LazyLock};
 use std::time::{Duration, Instant};
 
 use bytestring::ByteString;
@@ -27,9 +27,19 @@ const POLL_LOG: usize = 120;
 /// A view only polled is kept this long after the last poll.
 pub const POLL_KEEP: Duration = Duration::from_secs(30);
 
+/// Versions each view may use before the next view's start (2^21: six days
+/// of ticks at 4 Hz).
+const VERSIONS_PER_VIEW: u64 = 1 << 21;
+
 /// Where each new view's versions start: far apart, so a view made again
-/// never repeats a version a client still holds.
-static NEXT_BASE: AtomicU64 = AtomicU64::new(0);
+/// never repeats a version a client still holds — nor does one made by a
+/// restarted server, as the first base is the start time in seconds times
+/// [`VERSIONS_PER_VIEW`] (so a server that made fewer views than it lived
+/// seconds never reaches the next one's). Below 2^53: exact in a JS number.
+static NEXT_BASE: LazyLock<AtomicU64> = LazyLock::new(|| {
+    let secs = u64::try_from(Utc::now().timestamp()).unwrap_or(0);
+    AtomicU64::new(secs * VERSIONS_PER_VIEW)
+});
 
 struct Entry {
     state: ViewState,
@@ -43,7 +53,7 @@ struct Entry {
 
 impl Entry {
     fn new(rollups: &Rollups, key: &ViewKey) -> Self {
-        let base = NEXT_BASE.fetch_add(1 << 32, Ordering::Relaxed);
+        let base = NEXT_BASE.fetch_add(VERSIONS_PER_VIEW, Ordering::Relaxed);
         let mut state = ViewState::starting_at(base);
         let now = Utc::now();
         state.update(snapshot::compute(&rollups.read(), key, now), now);
