@@ -52,9 +52,9 @@ fn page_shows_all_six_panels_with_live_data() {
             || async { b.attr(".link", "data-state").await == "streaming" },
         )
         .await;
-        let seq = b.counter("lastSeq").await;
+        let version = b.counter("viewVersion").await;
         b.wait_for(Duration::from_secs(10), "more updates", || async {
-            b.counter("lastSeq").await > seq
+            b.counter("viewVersion").await > version
         })
         .await;
         assert_eq!(b.counter("gaps").await, 0.0);
@@ -85,7 +85,7 @@ fn pause_stops_changes_and_resume_restarts_them() {
         .await;
         let frames = b.counter("viewFrames").await;
         let table = b.text("[data-panel=customers] tbody").await;
-        let seq = b.counter("lastSeq").await;
+        let version = b.counter("viewVersion").await;
         tokio::time::sleep(Duration::from_secs(4)).await;
         assert_eq!(
             b.counter("viewFrames").await,
@@ -94,13 +94,13 @@ fn pause_stops_changes_and_resume_restarts_them() {
         );
         assert_eq!(b.text("[data-panel=customers] tbody").await, table);
         assert_eq!(
-            b.counter("lastSeq").await,
-            seq,
+            b.counter("viewVersion").await,
+            version,
             "nothing is fetched while paused"
         );
         b.click("[data-action=resume]").await;
         b.wait_for(Duration::from_secs(20), "updates after resume", || async {
-            b.counter("lastSeq").await > seq
+            b.counter("viewVersion").await > version
                 && b.text("[data-panel=customers] tbody").await != table
         })
         .await;
@@ -165,9 +165,9 @@ fn blocked_socket_falls_back_to_polling() {
         open_without_socket(&b, &backend.url("/")).await;
         assert_eq!(b.attr(".link", "data-transport").await, "polling");
         assert_eq!(b.counter("socketOpens").await, 0.0);
-        let seq = b.counter("lastSeq").await;
+        let version = b.counter("viewVersion").await;
         b.wait_for(Duration::from_secs(15), "updates by polling", || async {
-            b.counter("lastSeq").await > seq
+            b.counter("viewVersion").await > version
         })
         .await;
         assert!(b.text(".link").await.contains("polling every 2 s"));
@@ -255,14 +255,15 @@ fn killing_the_backend_shows_retrying_and_the_page_recovers() {
             .await;
         assert_eq!(said.as_str(), Some("Connection lost: retrying."));
         assert_eq!(b.attr(".link", "aria-live").await, "off");
-        let seq = b.counter("lastSeq").await;
+        let version = b.counter("viewVersion").await;
         let restarted = Backend::start_on(port);
         b.wait_for(
             Duration::from_secs(90),
             "recovery after the backend returned",
             || async {
                 let state = b.attr(".link", "data-state").await;
-                (state == "streaming" || state == "polling") && b.counter("lastSeq").await > seq
+                (state == "streaming" || state == "polling")
+                    && b.counter("viewVersion").await > version
             },
         )
         .await;

@@ -175,11 +175,11 @@ async fn measure(b: &Browser, backend: &Backend, phase: Option<&Phase>) -> Figur
         ..Figures::default()
     };
     // Dropped reports are counted over the whole ingest, warm-up included.
-    let applied_at_start = b.counter("samplesApplied").await;
+    let applied_at_start = b.counter("windowCalls").await;
     let ingest = phase.map(|p| Ingest::start(backend.port, p.rate, p.keys));
     tokio::time::sleep(WARM_UP).await;
 
-    let updates_before = b.counter("updatesApplied").await;
+    let updates_before = b.counter("viewsApplied").await;
     f.heap.0 = memory_after_gc(b).await.0;
     f.wasm.0 = b.counter("wasmMemoryBytes").await;
     clear_measures(b).await;
@@ -243,12 +243,11 @@ async fn measure(b: &Browser, backend: &Backend, phase: Option<&Phase>) -> Figur
     // Everything accepted before the stop must arrive; give it a bounded drain.
     let expected = applied_at_start + f.accepted as f64;
     let drain = Instant::now();
-    while b.counter("samplesApplied").await < expected && drain.elapsed() < Duration::from_secs(30)
-    {
+    while b.counter("windowCalls").await < expected && drain.elapsed() < Duration::from_secs(30) {
         tokio::time::sleep(Duration::from_millis(200)).await;
     }
-    f.applied = (b.counter("samplesApplied").await - applied_at_start) as u64;
-    f.updates_per_s = (b.counter("updatesApplied").await - updates_before) / elapsed;
+    f.applied = (b.counter("windowCalls").await - applied_at_start) as u64;
+    f.updates_per_s = (b.counter("viewsApplied").await - updates_before) / elapsed;
     f.busy = busy
         .iter()
         .zip(busy_before)

@@ -184,7 +184,7 @@ fn page_heap_over_a_long_run() {
         let applied = page
             .call(
                 "Runtime.evaluate",
-                json!({"expression": "window.__finops.samplesApplied", "returnByValue": true}),
+                json!({"expression": "window.__finops.windowCalls", "returnByValue": true}),
             )
             .await;
         eprintln!(

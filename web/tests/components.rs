@@ -10,13 +10,13 @@ use std::time::Duration;
 use chrono::{FixedOffset, TimeDelta, Utc};
 use dioxus::dioxus_core::{ElementId, Mutation};
 use dioxus::prelude::*;
-use protocol::Filter;
 use protocol::filter::Dimension;
 use protocol::{
     Anomaly, AnomalyMetric, AnomalyStatus, Cause, Contributor, CustomerUsage, EntityKind,
-    EntityRef, HistoryBucket, HistoryResponse, Metrics, ModelUsage, Severity, TimeWindow,
-    Timestamp, TrendPoint,
+    EntityRef, HistoryBucket, HistoryResponse, Metrics, ModelUsage, Severity, Timestamp,
+    TrendPoint,
 };
+use protocol::{Filter, ViewSpec, ViewUpdate};
 use web::components::anomaly_item::AnomalyItem;
 use web::components::connection_indicator::LinkBadge;
 use web::components::cost_gauge::{CostGauge, GaugeDial};
@@ -31,7 +31,6 @@ use web::logic::connection::{LinkState, Transport};
 use web::logic::drill;
 use web::logic::ranking::SortKey;
 use web::logic::spend::{OTHER, OTHER_COLOR, SpendBar, SpendView, StackBy};
-use web::logic::store::Part;
 use web::logic::views::{CustomersView, GaugeView, TokenView};
 use web::state::STORE;
 
@@ -536,15 +535,31 @@ fn connected_panels_render_from_the_store_with_their_data_panel_names() {
     let now = Utc::now();
     let fine_from =
         protocol::time::align_floor(now - TimeDelta::minutes(7), Duration::from_secs(5));
-    let window_from =
-        protocol::time::align_floor(now - TimeDelta::minutes(5), Duration::from_secs(5));
     dom.in_runtime(|| {
-        let mut store = STORE.write();
-        store.install(Part::Fine, history(7, fine_from, 86, 5, "acme-9"));
-        store.install(
-            Part::Window(TimeWindow::FiveMinutes),
-            history(7, window_from, 62, 5, "acme-9"),
-        );
+        let spec = ViewSpec {
+            window: web::state::SETTINGS.peek().window(),
+            ..ViewSpec::default()
+        };
+        let full = ViewUpdate {
+            version: 7,
+            full: true,
+            at: now,
+            buckets: history(7, fine_from, 86, 5, "acme-9").buckets,
+            totals: Some(Metrics {
+                total_cost: 60.0,
+                ..Metrics::default()
+            }),
+            top_customers: Some(vec![CustomerUsage {
+                tenant_id: "acme".into(),
+                customer_id: "acme-9".into(),
+                metrics: Metrics {
+                    total_cost: 60.0,
+                    ..Metrics::default()
+                },
+            }]),
+            ..ViewUpdate::default()
+        };
+        STORE.write().apply(&spec, vec![full]);
         *web::state::VIEW_FRAME.write() += 1;
     });
     dom.render_immediate(&mut dioxus::dioxus_core::NoOpMutations);

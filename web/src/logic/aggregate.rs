@@ -126,7 +126,8 @@ pub fn customers<'a>(buckets: impl IntoIterator<Item = &'a Bucket> + Clone) -> V
         .collect()
 }
 
-fn share(part: f64, total: f64) -> f64 {
+/// `part` as a fraction of `total` (0 when there is no total).
+pub fn share(part: f64, total: f64) -> f64 {
     if total > 0.0 { part / total } else { 0.0 }
 }
 
@@ -222,7 +223,7 @@ mod tests {
 
     #[test]
     fn models_are_sorted_by_cost_with_shares() {
-        let mut s = Series::new(Duration::from_secs(5), 0, 10);
+        let mut s = Series::new(Duration::from_secs(5), 10);
         s.apply(&update(1, "2026-11-23T10:00:00Z", "a", "gpt-4o", 1.0));
         s.apply(&update(
             2,
@@ -238,7 +239,7 @@ mod tests {
         assert_eq!(m[1].model, "gpt-4o");
         assert_eq!(m[1].metrics.total_calls, 4);
         // Equal costs are ordered by name, so equal bars never swap.
-        let mut t = Series::new(Duration::from_secs(5), 0, 10);
+        let mut t = Series::new(Duration::from_secs(5), 10);
         t.apply(&update(1, "2026-11-23T10:00:00Z", "a", "zeta", 1.0));
         t.apply(&update(2, "2026-11-23T10:00:00Z", "a", "alpha", 1.0));
         assert_eq!(models(t.buckets())[0].model, "alpha");

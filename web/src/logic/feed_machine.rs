@@ -1,5 +1,5 @@
 //! The data connection's decisions, without a browser: which transport to
-//! use, when to load snapshots, how long to wait, what the indicator shows.
+//! use, when to load the view in full, how long to wait, what the indicator shows.
 //! `services::feed` is the thin async shell around it: it performs each
 //! [`Action`], applies the [`Effect`]s, and reports what happened as the next
 //! [`Event`]. The rules for choosing a transport and for backoff are in
@@ -7,12 +7,12 @@
 //!
 //! One machine drives the whole sequence, so there is never more than one
 //! transport feeding the store, and the position it resumes from is always
-//! the store's (or the last one a transport reported).
+//! the store's (or the last one a transport reported). The position is the
+//! version of the server-side view (`protocol::view`) the store holds.
 
 use std::time::Duration;
 
 use super::connection::{LinkState, Transport};
-use super::store::Part;
 use super::transport_policy::{
     AfterSocketFailure, SOCKET_HEALTHY_AFTER, TransportPolicy, next_poll_delay,
 };
@@ -53,9 +53,9 @@ pub trait World {
     fn paused(&self) -> bool;
     /// The selected polling interval.
     fn poll_secs(&self) -> u32;
-    /// The sub-stores the selected window needs and the store lacks.
-    fn missing(&self) -> Vec<Part>;
-    /// The store's position: the seq after which it needs updates.
+    /// Whether the store lacks the view the settings select (window, filter).
+    fn missing(&self) -> bool;
+    /// The version of the view the store holds.
     fn resume_cursor(&self) -> Option<u64>;
     /// Whether the server has answered anything yet.
     fn has_contact(&self) -> bool;
@@ -68,8 +68,6 @@ pub trait World {
 pub enum Failure {
     /// Retrying the same request later can succeed (network, 5xx, 429).
     Transient,
-    /// The server no longer holds the updates after the cursor (410).
-    CursorExpired(String),
     /// Retrying will not help; the message is shown.
     Fatal(String),
     /// The server needs a token (or a better one): nothing helps until the
@@ -82,9 +80,9 @@ pub enum Failure {
 pub enum SocketEvent {
     /// The subscription went out: the socket is open.
     Opened,
-    /// The server confirmed the subscription: updates stream.
+    /// The view arrived in full (and is in the store): changes stream.
     Subscribed,
-    /// Updates up to `cursor` arrived (the shell has delivered them).
+    /// View changes up to version `cursor` arrived (the shell has delivered them).
     Delta { cursor: u64 },
     /// Any other message: hello, heartbeat, anomaly, or one this client does not know.
     Other,
@@ -103,9 +101,9 @@ pub enum Event {
     TimerFired,
     /// A wait (or a socket read) was cut short.
     Woken(Wake),
-    SnapshotsLoaded,
-    SnapshotsFailed(Failure),
-    /// A poll answered: the server's cursor, whether it holds more, its requested delay.
+    ViewLoaded,
+    ViewFailed(Failure),
+    /// A poll answered: the view's version, whether it holds more, its requested delay.
     Polled {
         cursor: u64,
         has_more: bool,
@@ -123,16 +121,17 @@ pub enum Action {
     /// Sleep for the delay (until woken when `None`) unless woken first:
     /// [`Event::TimerFired`] or [`Event::Woken`].
     Wait(Option<Duration>),
-    /// Load these sub-stores over REST: [`Event::SnapshotsLoaded`] or [`Event::SnapshotsFailed`].
-    LoadSnapshots(Vec<Part>),
+    /// Load the view in full over REST (`GET /api/view`): [`Event::ViewLoaded`] or [`Event::ViewFailed`].
+    LoadView,
     /// Reload the anomaly list: [`Event::AnomaliesRefreshed`] (failures are the list's own business).
     RefreshAnomalies,
-    /// `GET /api/metrics?cursor=`: [`Event::Polled`] or [`Event::PollFailed`].
+    /// `GET /api/view?after=cursor`: [`Event::Polled`] or [`Event::PollFailed`].
     Poll { cursor: u64 },
     /// Forget the store's data: [`Event::StoreReset`].
     ResetStore,
-    /// Open the socket and subscribe after `cursor`: `Socket(Opened)` or `Socket(Closed)`.
-    OpenSocket { cursor: u64 },
+    /// Open the socket and subscribe to the view (the server sends it in
+    /// full first): `Socket(Opened)` or `Socket(Closed)`.
+    OpenSocket,
     /// The next socket message, a wake, or `Socket(Closed)` after `silence` without either.
     ReadSocket { silence: Duration },
 }
@@ -163,7 +162,7 @@ enum Phase {
     Waiting {
         notice_visibility: bool,
     },
-    LoadingSnapshots,
+    LoadingView,
     /// Refreshing anomalies before using `transport` from `cursor`.
     RefreshingAnomalies {
         transport: Transport,
@@ -227,7 +226,7 @@ impl FeedMachine {
         let mut effects = Vec::new();
         match (self.phase, event) {
             (phase, Event::Woken(Wake::Filter)) => {
-                // Start over: empty store, snapshots and stream for the new filter.
+                // Start over: empty store, the view and stream for the new filter.
                 if matches!(phase, Phase::Socket { .. }) {
                     effects.push(Effect::CloseSocket);
                 }
@@ -241,12 +240,12 @@ impl FeedMachine {
                 }
                 self.decide(world, effects)
             }
-            (Phase::LoadingSnapshots, Event::SnapshotsLoaded) => {
+            (Phase::LoadingView, Event::ViewLoaded) => {
                 self.policy.poll_backoff.reset();
                 self.position = world.resume_cursor();
                 self.stream(world, effects)
             }
-            (Phase::LoadingSnapshots, Event::SnapshotsFailed(failure)) => {
+            (Phase::LoadingView, Event::ViewFailed(failure)) => {
                 self.retry_after(failure, world, effects)
             }
             (
@@ -261,18 +260,19 @@ impl FeedMachine {
                 Transport::Socket => {
                     effects.push(Effect::Show(LinkState::Connecting(Transport::Socket)));
                     self.phase = Phase::Socket { opened_at_ms: None };
-                    step(effects, Action::OpenSocket { cursor })
+                    step(effects, Action::OpenSocket)
                 }
             },
             (
-                Phase::Polling { cursor, visible },
+                Phase::Polling { visible, .. },
                 Event::Polled {
                     cursor: next,
                     has_more,
                     next_poll_after_ms,
                 },
             ) => {
-                self.position = Some(next.max(cursor));
+                // The server's version, even below ours: a restarted server made the view anew.
+                self.position = Some(next);
                 self.policy.poll_backoff.reset();
                 if self.catch_up && !has_more {
                     // Caught up over REST after the tab came back: reopen the socket.
@@ -287,10 +287,6 @@ impl FeedMachine {
                 };
                 step(effects, Action::Wait(Some(delay)))
             }
-            (Phase::Polling { .. }, Event::PollFailed(Failure::CursorExpired(_))) => {
-                self.phase = Phase::ResettingStore;
-                step(effects, Action::ResetStore)
-            }
             (Phase::Polling { .. }, Event::PollFailed(failure)) => {
                 self.retry_after(failure, world, effects)
             }
@@ -302,7 +298,7 @@ impl FeedMachine {
                 self.on_socket(opened_at_ms, event, world, effects)
             }
             (Phase::Socket { .. }, Event::Woken(Wake::Settings))
-                if !world.paused() && world.missing().is_empty() =>
+                if !world.paused() && !world.missing() =>
             {
                 // The interval does not matter to a socket; pause and a new window do.
                 read_socket(effects)
@@ -322,7 +318,7 @@ impl FeedMachine {
         }
     }
 
-    /// The top of the sequence: network, pause, snapshots, then a transport.
+    /// The top of the sequence: network, pause, the view, then a transport.
     fn decide(&mut self, world: &impl World, mut effects: Vec<Effect>) -> Step {
         if !world.online() {
             effects.push(Effect::Show(LinkState::Offline));
@@ -339,21 +335,20 @@ impl FeedMachine {
             };
             return step(effects, Action::Wait(None));
         }
-        let missing = world.missing();
-        if !missing.is_empty() {
+        if world.missing() {
             if !world.has_contact() {
                 effects.push(Effect::Show(LinkState::Connecting(Transport::Polling)));
             }
-            self.phase = Phase::LoadingSnapshots;
-            return step(effects, Action::LoadSnapshots(missing));
+            self.phase = Phase::LoadingView;
+            return step(effects, Action::LoadView);
         }
         self.stream(world, effects)
     }
 
-    /// With the snapshots in place: poll or open the socket from the position.
+    /// With the view in place: poll or open the socket from the position.
     fn stream(&mut self, world: &impl World, effects: Vec<Effect>) -> Step {
         let Some(cursor) = self.position.or_else(|| world.resume_cursor()) else {
-            // Not reached: a store with every sub-store loaded has a cursor.
+            // Not reached: a store holding the view has its version.
             self.phase = Phase::Waiting {
                 notice_visibility: false,
             };
@@ -406,6 +401,10 @@ impl FeedMachine {
             }
             SocketEvent::Opened | SocketEvent::Other => read_socket(effects),
             SocketEvent::Subscribed => {
+                // The view arrived in full: the store holds its version.
+                if let Some(version) = world.resume_cursor() {
+                    self.position = Some(version);
+                }
                 effects.push(Effect::Show(LinkState::Streaming));
                 read_socket(effects)
             }
@@ -478,7 +477,7 @@ impl FeedMachine {
                 }));
                 step(effects, Action::Wait(Some(delay)))
             }
-            Failure::CursorExpired(message) | Failure::Fatal(message) => {
+            Failure::Fatal(message) => {
                 effects.push(Effect::Show(LinkState::Error(message)));
                 step(effects, Action::Wait(Some(AFTER_FATAL_ERROR)))
             }
@@ -515,7 +514,6 @@ fn read_socket(effects: Vec<Effect>) -> Step {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use protocol::TimeWindow;
 
     /// The world as plain fields: a visible, online tab with both sub-stores
     /// loaded at cursor 100, and jitter pinned to the top of each backoff step.
@@ -526,7 +524,7 @@ mod tests {
         visible: bool,
         paused: bool,
         poll_secs: u32,
-        missing: Vec<Part>,
+        missing: bool,
         resume_cursor: Option<u64>,
         has_contact: bool,
     }
@@ -539,7 +537,7 @@ mod tests {
                 visible: true,
                 paused: false,
                 poll_secs: 2,
-                missing: Vec::new(),
+                missing: false,
                 resume_cursor: Some(100),
                 has_contact: true,
             }
@@ -562,8 +560,8 @@ mod tests {
         fn poll_secs(&self) -> u32 {
             self.poll_secs
         }
-        fn missing(&self) -> Vec<Part> {
-            self.missing.clone()
+        fn missing(&self) -> bool {
+            self.missing
         }
         fn resume_cursor(&self) -> Option<u64> {
             self.resume_cursor
@@ -612,7 +610,7 @@ mod tests {
             m.on(Event::AnomaliesRefreshed, w),
             step(
                 vec![show(LinkState::Connecting(Transport::Socket))],
-                Action::OpenSocket { cursor: 100 }
+                Action::OpenSocket
             )
         );
         assert_eq!(m.on(socket(SocketEvent::Opened), w), read());
@@ -637,9 +635,9 @@ mod tests {
     }
 
     #[test]
-    fn an_empty_store_loads_snapshots_then_streams_over_the_socket() {
+    fn an_empty_store_loads_the_view_then_streams_over_the_socket() {
         let mut w = Fake {
-            missing: vec![Part::Fine, Part::Window(TimeWindow::OneHour)],
+            missing: true,
             resume_cursor: None,
             has_contact: false,
             ..Fake::default()
@@ -649,23 +647,20 @@ mod tests {
             m.start(&w),
             step(
                 vec![show(LinkState::Connecting(Transport::Polling))],
-                Action::LoadSnapshots(vec![Part::Fine, Part::Window(TimeWindow::OneHour)])
+                Action::LoadView
             )
         );
-        w.missing.clear();
+        w.missing = false;
         w.resume_cursor = Some(100);
         w.has_contact = true;
         assert_eq!(m.position(), None);
-        assert_eq!(
-            m.on(Event::SnapshotsLoaded, &w),
-            only(Action::RefreshAnomalies)
-        );
+        assert_eq!(m.on(Event::ViewLoaded, &w), only(Action::RefreshAnomalies));
         assert_eq!(m.position(), Some(100));
         assert_eq!(
             m.on(Event::AnomaliesRefreshed, &w),
             step(
                 vec![show(LinkState::Connecting(Transport::Socket))],
-                Action::OpenSocket { cursor: 100 }
+                Action::OpenSocket
             )
         );
         assert_eq!(m.on(socket(SocketEvent::Opened), &w), read());
@@ -736,7 +731,7 @@ mod tests {
             m.on(Event::AnomaliesRefreshed, &w),
             step(
                 vec![show(LinkState::Connecting(Transport::Socket))],
-                Action::OpenSocket { cursor: 140 }
+                Action::OpenSocket
             )
         );
     }
@@ -851,7 +846,7 @@ mod tests {
             m.on(Event::AnomaliesRefreshed, &w),
             step(
                 vec![show(LinkState::Connecting(Transport::Socket))],
-                Action::OpenSocket { cursor: 600 }
+                Action::OpenSocket
             )
         );
     }
@@ -888,7 +883,7 @@ mod tests {
             m.on(Event::AnomaliesRefreshed, &w),
             step(
                 vec![show(LinkState::Connecting(Transport::Socket))],
-                Action::OpenSocket { cursor: 130 }
+                Action::OpenSocket
             )
         );
     }
@@ -953,12 +948,9 @@ mod tests {
             m.on(Event::Woken(Wake::Filter), &w),
             step(vec![Effect::CloseSocket], Action::ResetStore)
         );
-        w.missing = vec![Part::Fine];
+        w.missing = true;
         w.resume_cursor = None;
-        assert_eq!(
-            m.on(Event::StoreReset, &w),
-            only(Action::LoadSnapshots(vec![Part::Fine]))
-        );
+        assert_eq!(m.on(Event::StoreReset, &w), only(Action::LoadView));
         assert_eq!(m.position(), None);
         let mut w = Fake::default();
         let mut m = polling(&mut w);
@@ -970,48 +962,15 @@ mod tests {
     }
 
     #[test]
-    fn an_expired_cursor_or_a_resync_reloads_the_snapshots() {
-        let mut w = Fake::default();
-        let mut m = polling(&mut w);
-        m.on(polled(110, false), &w);
-        m.on(Event::TimerFired, &w);
-        assert_eq!(
-            m.on(
-                Event::PollFailed(Failure::CursorExpired("server said 410: gone".into())),
-                &w
-            ),
-            only(Action::ResetStore)
-        );
-        w.missing = vec![Part::Fine];
-        w.resume_cursor = None;
-        assert_eq!(
-            m.on(Event::StoreReset, &w),
-            only(Action::LoadSnapshots(vec![Part::Fine]))
-        );
-        assert_eq!(m.position(), None);
-        // A snapshot that cannot be loaded is an error like any other.
-        assert_eq!(
-            m.on(
-                Event::SnapshotsFailed(Failure::CursorExpired("server said 410: gone".into())),
-                &w
-            ),
-            step(
-                vec![show(LinkState::Error("server said 410: gone".into()))],
-                wait(60_000)
-            )
-        );
-
+    fn a_resync_reloads_the_view() {
         let mut w = Fake::default();
         let mut m = streaming(&w, 120);
         assert_eq!(
             m.on(socket(SocketEvent::Resync), &w),
             step(vec![Effect::CloseSocket], Action::ResetStore)
         );
-        w.missing = vec![Part::Fine];
-        assert_eq!(
-            m.on(Event::StoreReset, &w),
-            only(Action::LoadSnapshots(vec![Part::Fine]))
-        );
+        w.missing = true;
+        assert_eq!(m.on(Event::StoreReset, &w), only(Action::LoadView));
     }
 
     #[test]
@@ -1038,7 +997,7 @@ mod tests {
             m.on(Event::AnomaliesRefreshed, &w),
             step(
                 vec![show(LinkState::Connecting(Transport::Socket))],
-                Action::OpenSocket { cursor: 120 }
+                Action::OpenSocket
             )
         );
     }
@@ -1047,24 +1006,18 @@ mod tests {
     fn a_new_window_or_a_gap_reloads_and_going_offline_waits() {
         let mut w = Fake::default();
         let mut m = streaming(&w, 120);
-        w.missing = vec![Part::Window(TimeWindow::OneDay)];
+        w.missing = true;
         assert_eq!(
             m.on(Event::Woken(Wake::Settings), &w),
-            step(
-                vec![Effect::CloseSocket],
-                Action::LoadSnapshots(vec![Part::Window(TimeWindow::OneDay)])
-            )
+            step(vec![Effect::CloseSocket], Action::LoadView)
         );
 
         let mut w = Fake::default();
         let mut m = streaming(&w, 120);
-        w.missing = vec![Part::Fine];
+        w.missing = true;
         assert_eq!(
             m.on(Event::Woken(Wake::Reload), &w),
-            step(
-                vec![Effect::CloseSocket],
-                Action::LoadSnapshots(vec![Part::Fine])
-            )
+            step(vec![Effect::CloseSocket], Action::LoadView)
         );
 
         let mut w = Fake::default();
@@ -1089,24 +1042,24 @@ mod tests {
     }
 
     #[test]
-    fn a_poll_never_moves_the_position_back() {
+    fn a_restarted_server_s_lower_version_is_the_new_position() {
         let mut w = Fake::default();
         let mut m = polling(&mut w);
         m.on(polled(90, false), &w);
-        assert_eq!(m.position(), Some(100));
+        assert_eq!(m.position(), Some(90));
     }
 
     #[test]
     fn a_refused_token_waits_for_the_viewer_to_sign_in() {
         let w = Fake {
-            missing: vec![Part::Fine],
+            missing: true,
             resume_cursor: None,
             ..Fake::default()
         };
         let mut m = FeedMachine::default();
-        assert!(matches!(m.start(&w).action, Action::LoadSnapshots(_)));
+        assert!(matches!(m.start(&w).action, Action::LoadView));
         assert_eq!(
-            m.on(Event::SnapshotsFailed(Failure::Unauthorized), &w),
+            m.on(Event::ViewFailed(Failure::Unauthorized), &w),
             Step {
                 effects: vec![show(LinkState::SignInNeeded)],
                 action: Action::Wait(None),
@@ -1114,6 +1067,6 @@ mod tests {
         );
         // Signing in wakes it: it loads again at once.
         let next = m.on(Event::Woken(Wake::Credentials), &w);
-        assert!(matches!(next.action, Action::LoadSnapshots(_)), "{next:?}");
+        assert!(matches!(next.action, Action::LoadView), "{next:?}");
     }
 }

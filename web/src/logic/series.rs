@@ -1,24 +1,15 @@
-//! A bucketed time series that is kept current by applying updates from the
-//! feed: the unit of the client-side metric store.
-//!
-//! A series is loaded from a history snapshot and remembers the `seq` that
-//! snapshot includes (its cursor). The feed delivers [`Batch`]es — every
-//! update the client may see in `(after, cursor]` — and applying one skips
-//! what the cursor already covers, applies the rest, and reports a gap when
-//! the batch starts after the cursor — the caller then reloads a snapshot.
-//! That rule is what makes "no gap, no duplicates" hold across transports,
-//! reconnects, restarts, and tokens that see only some tenants (whose `seq`s
-//! have holes).
+//! A bucketed time series in the history endpoint's bucket format: the unit
+//! the panels draw from. Historical mode and playback load one from a
+//! history range; live mode keeps one current with the buckets the server's
+//! view sends ([`Series::put`]), so both render the same data through the
+//! same code and the client never folds reports itself.
 
 use std::collections::{BTreeMap, HashMap, VecDeque};
 use std::time::Duration;
 
 use chrono::TimeDelta;
 use protocol::time::align_floor;
-use protocol::{HistoryBucket, HistoryResponse, MetricUpdate, Metrics, Timestamp};
-
-/// Distinct customers kept per bucket; the rest are summed in `other_customers`.
-pub const MAX_CUSTOMERS_PER_BUCKET: usize = 2_000;
+use protocol::{HistoryBucket, HistoryResponse, Metrics, Timestamp};
 
 /// Identifies a customer: (tenant id, customer id).
 pub type CustomerKey = (String, String);
@@ -30,7 +21,7 @@ pub struct Bucket {
     pub by_model: BTreeMap<String, Metrics>,
     pub by_tenant: BTreeMap<String, Metrics>,
     pub customers: HashMap<CustomerKey, Metrics>,
-    /// Customers the snapshot (or the per-bucket bound) left out, summed.
+    /// Customers the server left out of the bucket, summed.
     pub other_customers: Metrics,
     /// No server was recording during this bucket: unknown, not zero.
     pub missing: bool,
@@ -72,75 +63,30 @@ impl Bucket {
             missing: b.missing,
         }
     }
-
-    fn add(&mut self, u: &MetricUpdate) {
-        // Data arrived for it: someone was recording after all.
-        self.missing = false;
-        self.totals.merge(&u.metrics);
-        self.by_model
-            .entry(u.model.clone())
-            .or_default()
-            .merge(&u.metrics);
-        self.by_tenant
-            .entry(u.tenant_id.clone())
-            .or_default()
-            .merge(&u.metrics);
-        let key = (u.tenant_id.clone(), u.customer_id.clone());
-        if let Some(m) = self.customers.get_mut(&key) {
-            m.merge(&u.metrics);
-        } else if self.customers.len() < MAX_CUSTOMERS_PER_BUCKET {
-            self.customers.insert(key, u.metrics);
-        } else {
-            self.other_customers.merge(&u.metrics);
-        }
-    }
-}
-
-/// What one delta or poll answer carries: every update the client may see
-/// after `after` up to `cursor`, in `seq` order.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Batch {
-    pub after: u64,
-    pub cursor: u64,
-    pub updates: Vec<MetricUpdate>,
-}
-
-/// What applying one update did.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Applied {
-    /// Its `seq` was already included (snapshot or earlier delivery).
-    Skipped,
-    /// Added to its bucket (or counted as too old for the kept range).
-    Applied,
-    /// Its `seq` is beyond `cursor + 1`: updates are missing, reload a snapshot.
-    Gap,
 }
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct Series {
     resolution: Duration,
-    cursor: u64,
     /// Dense, aligned, oldest first.
     buckets: VecDeque<Bucket>,
     capacity: usize,
 }
 
 impl Series {
-    /// An empty series at `resolution` that continues after `cursor`.
-    pub fn new(resolution: Duration, cursor: u64, capacity: usize) -> Self {
+    /// An empty series at `resolution` keeping at most `capacity` buckets.
+    pub fn new(resolution: Duration, capacity: usize) -> Self {
         Series {
             resolution: resolution.max(Duration::from_secs(1)),
-            cursor,
             buckets: VecDeque::new(),
             capacity: capacity.max(1),
         }
     }
 
-    /// A series holding a history snapshot, keeping at most `capacity` newest buckets.
+    /// A series holding a history range, keeping at most `capacity` newest buckets.
     pub fn from_history(history: HistoryResponse, capacity: usize) -> Self {
         let mut series = Series::new(
             Duration::from_secs(u64::from(history.resolution_seconds)),
-            history.cursor,
             capacity,
         );
         for b in history.buckets {
@@ -148,10 +94,6 @@ impl Series {
         }
         series.evict();
         series
-    }
-
-    pub fn cursor(&self) -> u64 {
-        self.cursor
     }
 
     pub fn resolution(&self) -> Duration {
@@ -176,14 +118,16 @@ impl Series {
 
     /// The bucket starting exactly at `start`.
     pub fn bucket(&self, start: Timestamp) -> Option<&Bucket> {
+        let index = self.index_of(start)?;
+        self.buckets.get(index).filter(|b| b.start == start)
+    }
+
+    fn index_of(&self, start: Timestamp) -> Option<usize> {
         let first = self.buckets.front()?.start;
-        let index = (start - first).num_milliseconds() / self.step_ms();
         if start < first {
             return None;
         }
-        self.buckets
-            .get(usize::try_from(index).ok()?)
-            .filter(|b| b.start == start)
+        usize::try_from((start - first).num_milliseconds() / self.step_ms()).ok()
     }
 
     fn step_ms(&self) -> i64 {
@@ -194,47 +138,15 @@ impl Series {
         TimeDelta::milliseconds(self.step_ms())
     }
 
-    /// Applies one update that must follow the cursor directly.
-    pub fn apply(&mut self, update: &MetricUpdate) -> Applied {
-        if update.seq <= self.cursor {
-            return Applied::Skipped;
-        }
-        if update.seq != self.cursor + 1 {
-            return Applied::Gap;
-        }
-        self.add(update);
-        Applied::Applied
-    }
-
-    /// Applies a batch: its updates the cursor does not cover yet, then its
-    /// cursor. A batch that starts after the cursor means updates are missing.
-    pub fn apply_batch(&mut self, batch: &Batch) -> Applied {
-        if batch.cursor <= self.cursor {
-            return Applied::Skipped;
-        }
-        if batch.after > self.cursor {
-            return Applied::Gap;
-        }
-        let covered = self.cursor;
-        for update in batch.updates.iter().filter(|u| u.seq > covered) {
-            self.add(update);
-        }
-        self.cursor = batch.cursor;
-        Applied::Applied
-    }
-
-    fn add(&mut self, update: &MetricUpdate) {
-        self.cursor = update.seq;
-        let start = align_floor(update.timestamp, self.resolution);
+    /// Takes a bucket as the server now has it: replaces the one at its
+    /// start, or extends the series to it when it is newer. One older than
+    /// the kept range is dropped.
+    pub fn put(&mut self, bucket: HistoryBucket) {
+        let start = align_floor(bucket.start, self.resolution);
         self.extend_to(start);
-        if let Some(first) = self.buckets.front().map(|b| b.start) {
-            // Older than the kept range: counted in the cursor, not drawn.
-            if start >= first {
-                let index = ((start - first).num_milliseconds() / self.step_ms()) as usize;
-                if let Some(bucket) = self.buckets.get_mut(index) {
-                    bucket.add(update);
-                }
-            }
+        if let Some(slot) = self.index_of(start).and_then(|i| self.buckets.get_mut(i)) {
+            *slot = Bucket::from_history(bucket);
+            slot.start = start;
         }
     }
 
@@ -279,7 +191,7 @@ impl Series {
 #[cfg(test)]
 pub(crate) mod tests {
     use super::*;
-    use protocol::{CustomerUsage, ModelUsage};
+    use protocol::{CustomerUsage, MetricUpdate, ModelUsage};
 
     pub(crate) fn ts(s: &str) -> Timestamp {
         s.parse().unwrap()
@@ -364,70 +276,53 @@ pub(crate) mod tests {
         }
     }
 
-    #[test]
-    fn skips_applies_and_detects_gaps_by_seq() {
-        let mut s = Series::from_history(history(10, "2026-11-23T10:00:00Z", 3, 5), 10);
-        assert_eq!(
-            s.apply(&update(9, "2026-11-23T10:00:01Z", "c", "gpt-4o", 1.0)),
-            Applied::Skipped
-        );
-        assert_eq!(
-            s.apply(&update(10, "2026-11-23T10:00:01Z", "c", "gpt-4o", 1.0)),
-            Applied::Skipped
-        );
-        assert_eq!(
-            s.apply(&update(11, "2026-11-23T10:00:06Z", "c", "gpt-4o", 2.0)),
-            Applied::Applied
-        );
-        assert_eq!(
-            s.apply(&update(13, "2026-11-23T10:00:06Z", "c", "gpt-4o", 2.0)),
-            Applied::Gap
-        );
-        assert_eq!(s.cursor(), 11);
-        let b = s.bucket(ts("2026-11-23T10:00:05Z")).unwrap();
-        assert_eq!(b.totals.total_cost, 3.0);
-        assert_eq!(b.by_model["gpt-4o"].total_calls, 3);
-        assert_eq!(b.customers[&("acme".into(), "c".into())].total_cost, 2.0);
+    impl Series {
+        /// Folds one raw update into its bucket, for tests that build a series by hand.
+        pub(crate) fn apply(&mut self, u: &MetricUpdate) {
+            let start = align_floor(u.timestamp, self.resolution);
+            self.extend_to(start);
+            let Some(b) = self.index_of(start).and_then(|i| self.buckets.get_mut(i)) else {
+                return;
+            };
+            b.totals.merge(&u.metrics);
+            b.by_model
+                .entry(u.model.clone())
+                .or_default()
+                .merge(&u.metrics);
+            b.by_tenant
+                .entry(u.tenant_id.clone())
+                .or_default()
+                .merge(&u.metrics);
+            b.customers
+                .entry((u.tenant_id.clone(), u.customer_id.clone()))
+                .or_default()
+                .merge(&u.metrics);
+        }
     }
 
     #[test]
-    fn batches_chain_by_cursor_even_with_holes_in_seq() {
-        let mut s = Series::from_history(history(10, "2026-11-23T10:00:00Z", 3, 5), 10);
-        let batch = |after, cursor, seqs: &[u64]| Batch {
-            after,
-            cursor,
-            updates: seqs
-                .iter()
-                .map(|seq| update(*seq, "2026-11-23T10:00:06Z", "c", "gpt-4o", 1.0))
-                .collect(),
-        };
-        // Holes in seq are fine (another tenant's updates); the batch chains on.
-        assert_eq!(s.apply_batch(&batch(10, 20, &[12, 17])), Applied::Applied);
-        assert_eq!(s.cursor(), 20);
-        // Nothing for this client in (20, 25]: the cursor still moves.
-        assert_eq!(s.apply_batch(&batch(20, 25, &[])), Applied::Applied);
-        assert_eq!(s.cursor(), 25);
-        // Overlap: what the cursor covers is skipped.
-        assert_eq!(s.apply_batch(&batch(20, 30, &[17, 28])), Applied::Applied);
-        assert_eq!(s.apply_batch(&batch(25, 30, &[28])), Applied::Skipped);
-        // Starting after the cursor: something was missed.
-        assert_eq!(s.apply_batch(&batch(31, 40, &[35])), Applied::Gap);
-        assert_eq!(s.cursor(), 30);
-        let b = s.bucket(ts("2026-11-23T10:00:05Z")).unwrap();
-        assert_eq!(b.totals.total_cost, 1.0 + 3.0, "12, 17 and 28 once each");
-    }
-
-    #[test]
-    fn late_updates_land_in_their_own_older_bucket() {
-        let mut s = Series::from_history(history(0, "2026-11-23T10:00:00Z", 4, 5), 10);
-        s.apply(&update(1, "2026-11-23T10:00:02.500Z", "c", "m", 5.0));
-        assert_eq!(s.buckets()[0].totals.total_cost, 6.0);
-        assert_eq!(s.buckets()[3].totals.total_cost, 1.0);
+    fn put_replaces_a_bucket_or_extends_to_it() {
+        let mut s = Series::from_history(history(0, "2026-11-23T10:00:00Z", 3, 5), 4);
+        let mut changed = history(0, "2026-11-23T10:00:05Z", 1, 5).buckets.remove(0);
+        changed.totals.total_cost = 7.0;
+        s.put(changed);
+        assert_eq!(s.buckets()[1].totals.total_cost, 7.0);
+        assert_eq!(s.buckets().len(), 3);
+        // Newer: the series grows to it, with zeros between.
+        let mut newer = history(0, "2026-11-23T10:00:20Z", 1, 5).buckets.remove(0);
+        newer.totals.total_cost = 2.0;
+        s.put(newer);
+        let costs: Vec<f64> = s.buckets().iter().map(|b| b.totals.total_cost).collect();
+        assert_eq!(costs, [7.0, 1.0, 0.0, 2.0], "the ring keeps the newest 4");
+        // Older than the ring: dropped.
+        s.put(history(0, "2026-11-23T09:00:00Z", 1, 5).buckets.remove(0));
+        assert_eq!(s.buckets()[0].start, ts("2026-11-23T10:00:05Z"));
+        assert_eq!(s.buckets().len(), 4);
     }
 
     #[test]
     fn new_buckets_are_dense_and_the_ring_is_bounded() {
-        let mut s = Series::new(Duration::from_secs(5), 0, 4);
+        let mut s = Series::new(Duration::from_secs(5), 4);
         s.apply(&update(1, "2026-11-23T10:00:00Z", "c", "m", 1.0));
         s.apply(&update(2, "2026-11-23T10:00:16Z", "c", "m", 1.0));
         let starts: Vec<_> = s.buckets().iter().map(|b| b.start).collect();
@@ -444,14 +339,6 @@ pub(crate) mod tests {
         assert_eq!(s.buckets().len(), 4);
         assert_eq!(s.buckets()[0].start, ts("2026-11-23T10:00:05Z"));
         assert_eq!(s.last_start(), Some(ts("2026-11-23T10:00:20Z")));
-        // Too old for the ring: the cursor moves, nothing is drawn.
-        assert_eq!(
-            s.apply(&update(3, "2026-11-23T09:00:00Z", "c", "m", 1.0)),
-            Applied::Applied
-        );
-        assert_eq!(s.cursor(), 3);
-        let total: f64 = s.buckets().iter().map(|b| b.totals.total_cost).sum();
-        assert_eq!(total, 1.0);
     }
 
     #[test]
@@ -475,24 +362,5 @@ pub(crate) mod tests {
                 .count(),
             2
         );
-    }
-
-    #[test]
-    fn customers_beyond_the_bound_are_folded_into_other() {
-        let mut s = Series::new(Duration::from_secs(5), 0, 2);
-        let n = MAX_CUSTOMERS_PER_BUCKET as u64 + 3;
-        for i in 1..=n {
-            s.apply(&update(
-                i,
-                "2026-11-23T10:00:00Z",
-                &format!("c{i}"),
-                "m",
-                1.0,
-            ));
-        }
-        let b = &s.buckets()[0];
-        assert_eq!(b.customers.len(), MAX_CUSTOMERS_PER_BUCKET);
-        assert_eq!(b.other_customers.total_cost, 3.0);
-        assert_eq!(b.totals.total_cost, n as f64);
     }
 }

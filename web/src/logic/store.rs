@@ -1,141 +1,194 @@
-//! The client-side metric store: the sub-stores the live view needs, each
-//! with its own cursor, plus counters that account for every update.
+//! The client-side store: the server's live view (`protocol::view`) as the
+//! panels draw it. The server computes the view and sends it in full, then
+//! per tick only what changed; the store holds it at its version, and a
+//! message that does not follow the version it holds is a gap — the view is
+//! dropped and the feed asks for it in full. The client never folds reports.
 
+use std::collections::{HashMap, VecDeque};
 use std::time::Duration;
 
 use chrono::TimeDelta;
-use protocol::time::resolution_for_range;
-use protocol::{HistoryResponse, TimeWindow, Timestamp};
+use protocol::view::{VIEW_SPAN_SECONDS, VIEW_STEP_SECONDS};
+use protocol::{CustomerUsage, Metrics, ModelUsage, TenantUsage, Timestamp, ViewSpec, ViewUpdate};
 
-use super::series::{Applied, Batch, Series};
+use super::series::{CustomerKey, Series};
 
-/// Resolution of the fine series behind the live token chart and the gauge.
-pub const FINE_STEP: Duration = Duration::from_secs(5);
-/// The fine series covers the chart's 5 minutes plus the minute before
-/// "5 min ago" that the gauge compares with, plus one spare minute.
-pub const FINE_SPAN: Duration = Duration::from_secs(7 * 60);
+/// Resolution of the view's buckets: the live token chart and the gauge.
+pub const FINE_STEP: Duration = Duration::from_secs(VIEW_STEP_SECONDS as u64);
+/// What the view's buckets cover: the chart's 5 minutes, the minute before
+/// "5 min ago" that the gauge compares with, and a spare minute.
+pub const FINE_SPAN: Duration = Duration::from_secs(VIEW_SPAN_SECONDS as u64);
 /// Buckets of the live token chart: 5 minutes at 5 s.
 pub const LIVE_CHART_BUCKETS: usize = 60;
+/// How far back the customers' "▲▼" compares ranks.
+pub const RANKS_COMPARED_OVER: Duration = Duration::from_secs(60);
 
-/// Which sub-store a snapshot is for.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Part {
-    /// The last few minutes at 5 s: token chart and gauge.
-    Fine,
-    /// The selected window at the server's resolution: models and customers.
-    Window(TimeWindow),
-}
-
-impl Part {
-    /// How much history the snapshot must cover.
-    pub fn span(self) -> Duration {
-        match self {
-            Part::Fine => FINE_SPAN,
-            Part::Window(w) => w.duration(),
-        }
-    }
-
-    /// Bucket width to ask for (`step=`) and to expect back.
-    pub fn step(self) -> Duration {
-        match self {
-            Part::Fine => FINE_STEP,
-            Part::Window(w) => resolution_for_range(w.duration()),
-        }
-    }
-
-    /// Ring capacity: the span in buckets, plus the partial bucket and one spare.
-    pub fn capacity(self) -> usize {
-        (self.span().as_secs() / self.step().as_secs().max(1)) as usize + 2
-    }
-}
-
-/// Counters for instrumentation and tests: every update the feed delivered is
-/// counted exactly once, whatever the transport.
+/// Counters for instrumentation and tests.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct Counters {
-    /// Distinct updates applied (by `seq`).
-    pub updates_applied: u64,
-    /// Raw reports those updates fold together.
-    pub samples_applied: u64,
-    /// Updates delivered again after they were counted (skipped).
+    /// View messages applied (full ones included).
+    pub views_applied: u64,
+    /// Of those, full views (first load, a gap, a new window or filter).
+    pub full_views: u64,
+    /// Messages delivered again after they were applied (skipped).
     pub duplicates: u64,
-    /// Gaps detected (each led to a snapshot reload).
+    /// Gaps detected (each led to a reload of the full view).
     pub gaps: u64,
-    /// Highest `seq` applied.
-    pub last_seq: u64,
+    /// Version of the view held.
+    pub version: u64,
+}
+
+/// The view as the server last sent it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct LiveView {
+    /// What was asked for: a message for another spec is not applied.
+    pub spec: ViewSpec,
+    pub version: u64,
+    /// The last minutes at 5 s.
+    pub fine: Series,
+    /// The window's totals, models, tenants and top customers.
+    pub totals: Metrics,
+    pub by_model: Vec<ModelUsage>,
+    pub by_tenant: Vec<TenantUsage>,
+    pub top_customers: Vec<CustomerUsage>,
+    /// Spend rate over the last complete minute, USD/h.
+    pub spend_rate_per_hour: f64,
+    /// Top-customer ranks as they were, oldest first, for "▲▼ vs earlier".
+    ranks: VecDeque<(Timestamp, HashMap<CustomerKey, usize>)>,
+}
+
+impl LiveView {
+    fn new(spec: ViewSpec) -> Self {
+        let capacity = (FINE_SPAN.as_secs() / FINE_STEP.as_secs()) as usize + 2;
+        LiveView {
+            spec,
+            version: 0,
+            fine: Series::new(FINE_STEP, capacity),
+            totals: Metrics::default(),
+            by_model: Vec::new(),
+            by_tenant: Vec::new(),
+            top_customers: Vec::new(),
+            spend_rate_per_hour: 0.0,
+            ranks: VecDeque::new(),
+        }
+    }
+
+    /// Takes one message's changes (absent parts did not change).
+    fn take(&mut self, u: ViewUpdate) {
+        self.version = u.version;
+        for b in u.buckets {
+            self.fine.put(b);
+        }
+        if let Some(t) = u.totals {
+            self.totals = t;
+        }
+        if let Some(m) = u.by_model {
+            self.by_model = m;
+        }
+        if let Some(t) = u.by_tenant {
+            self.by_tenant = t;
+        }
+        if let Some(c) = u.top_customers {
+            self.top_customers = c;
+            self.remember_ranks(u.at);
+        }
+        if let Some(r) = u.spend_rate_per_hour {
+            self.spend_rate_per_hour = r;
+        }
+    }
+
+    fn remember_ranks(&mut self, at: Timestamp) {
+        let ranks = ranks(&self.top_customers);
+        self.ranks.push_back((at, ranks));
+        // Keep the newest entry at least the comparison span old, and the ones after it.
+        let cutoff = at - span(RANKS_COMPARED_OVER);
+        while self.ranks.get(1).is_some_and(|(t, _)| *t <= cutoff) {
+            self.ranks.pop_front();
+        }
+    }
+
+    /// The top customers' ranks [`RANKS_COMPARED_OVER`] before `now`, or the
+    /// oldest known when the view is younger than that.
+    pub fn ranks_before(&self, now: Timestamp) -> HashMap<CustomerKey, usize> {
+        let cutoff = now - span(RANKS_COMPARED_OVER);
+        self.ranks
+            .iter()
+            .rev()
+            .find(|(t, _)| *t <= cutoff)
+            .or(self.ranks.front())
+            .map(|(_, r)| r.clone())
+            .unwrap_or_default()
+    }
+}
+
+/// Spend ranks (1 = most expensive) in the order the server sends them.
+fn ranks(customers: &[CustomerUsage]) -> HashMap<CustomerKey, usize> {
+    customers
+        .iter()
+        .enumerate()
+        .map(|(i, c)| ((c.tenant_id.clone(), c.customer_id.clone()), i + 1))
+        .collect()
+}
+
+fn span(d: Duration) -> TimeDelta {
+    TimeDelta::milliseconds(d.as_millis() as i64)
 }
 
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct MetricStore {
-    pub fine: Option<Series>,
-    /// The live window's series and the window it was loaded for.
-    pub window: Option<(TimeWindow, Series)>,
+    pub view: Option<LiveView>,
     pub counters: Counters,
 }
 
 impl MetricStore {
-    /// Sub-stores that need a snapshot for `window` before the feed can resume.
-    pub fn missing(&self, window: TimeWindow) -> Vec<Part> {
-        let mut parts = Vec::new();
-        if self.fine.is_none() {
-            parts.push(Part::Fine);
-        }
-        if self.window.as_ref().is_none_or(|(w, _)| *w != window) {
-            parts.push(Part::Window(window));
-        }
-        parts
+    /// Whether the store lacks the view `spec` (none yet, or one for another window or filter).
+    pub fn missing(&self, spec: &ViewSpec) -> bool {
+        self.view.as_ref().is_none_or(|v| &v.spec != spec)
     }
 
-    /// Installs a snapshot.
-    pub fn install(&mut self, part: Part, history: HistoryResponse) {
-        let series = Series::from_history(history, part.capacity());
-        match part {
-            Part::Fine => self.fine = Some(series),
-            Part::Window(w) => self.window = Some((w, series)),
-        }
+    /// The live view's 5 s buckets.
+    pub fn fine(&self) -> Option<&Series> {
+        self.view.as_ref().map(|v| &v.fine)
     }
 
-    /// Forgets every sub-store (a resync: the server cannot serve our position).
+    /// Forgets the view (a new filter: what it holds is for another view).
     pub fn reset(&mut self) {
-        self.fine = None;
-        self.window = None;
+        self.view = None;
     }
 
-    /// Where the feed must resume so every loaded sub-store gets what it lacks:
-    /// the smallest cursor; `None` when nothing is loaded.
-    pub fn resume_cursor(&self) -> Option<u64> {
-        let fine = self.fine.as_ref().map(Series::cursor);
-        let window = self.window.as_ref().map(|(_, s)| s.cursor());
-        match (fine, window) {
-            (Some(a), Some(b)) => Some(a.min(b)),
-            (a, b) => a.or(b),
-        }
+    /// The version held, which a poll continues after.
+    pub fn version(&self) -> Option<u64> {
+        self.view.as_ref().map(|v| v.version)
     }
 
-    /// Applies batches in order. Returns true when a gap was found: the
-    /// sub-store concerned was dropped and must be reloaded.
-    pub fn apply(&mut self, batches: &[Batch]) -> bool {
+    /// Applies messages for the view `spec`, in order. A full one replaces
+    /// the view; a change applies when it follows the version held and is
+    /// skipped when already applied. Returns true when one did not follow:
+    /// the view was dropped and must be loaded in full.
+    pub fn apply(&mut self, spec: &ViewSpec, updates: Vec<ViewUpdate>) -> bool {
         let mut gap = false;
-        for batch in batches {
-            for u in &batch.updates {
-                if u.seq > self.counters.last_seq {
-                    self.counters.last_seq = u.seq;
-                    self.counters.updates_applied += 1;
-                    self.counters.samples_applied += u64::from(u.samples);
-                } else {
-                    self.counters.duplicates += 1;
-                }
+        for u in updates {
+            if u.full {
+                let mut view = LiveView::new(spec.clone());
+                self.counters.full_views += 1;
+                self.counters.views_applied += 1;
+                self.counters.version = u.version;
+                view.take(u);
+                self.view = Some(view);
+                continue;
             }
-            if let Some(fine) = &mut self.fine
-                && fine.apply_batch(batch) == Applied::Gap
-            {
-                self.fine = None;
-                gap = true;
-            }
-            if let Some((_, series)) = &mut self.window
-                && series.apply_batch(batch) == Applied::Gap
-            {
-                self.window = None;
+            let Some(view) = self.view.as_mut().filter(|v| &v.spec == spec) else {
+                // For a view no longer shown (the window or filter changed).
+                continue;
+            };
+            if u.version <= view.version {
+                self.counters.duplicates += 1;
+            } else if u.version == view.version + 1 {
+                self.counters.views_applied += 1;
+                self.counters.version = u.version;
+                view.take(u);
+            } else {
+                self.view = None;
                 gap = true;
             }
         }
@@ -145,119 +198,121 @@ impl MetricStore {
         gap
     }
 
-    /// Moves every ring forward to `now` so quiet periods read as zeros.
+    /// Moves the buckets forward to `now` so quiet periods read as zeros.
     pub fn advance_to(&mut self, now: Timestamp) {
-        if let Some(fine) = &mut self.fine {
-            fine.advance_to(now);
-        }
-        if let Some((_, series)) = &mut self.window {
-            series.advance_to(now);
+        if let Some(view) = &mut self.view {
+            view.fine.advance_to(now);
         }
     }
-}
-
-/// Start of the range a live window covers at `now`.
-pub fn window_start(window: TimeWindow, now: Timestamp) -> Timestamp {
-    now - TimeDelta::seconds(window.duration().as_secs() as i64)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::logic::series::tests::{history, update};
+    use crate::logic::series::tests::{history, ts};
+    use protocol::TimeWindow;
 
-    fn loaded() -> MetricStore {
+    fn spec() -> ViewSpec {
+        ViewSpec {
+            window: TimeWindow::FifteenMinutes,
+            ..ViewSpec::default()
+        }
+    }
+
+    fn customer(id: &str) -> CustomerUsage {
+        CustomerUsage {
+            tenant_id: "acme".into(),
+            customer_id: id.into(),
+            metrics: Metrics::default(),
+        }
+    }
+
+    fn full(version: u64) -> ViewUpdate {
+        ViewUpdate {
+            version,
+            full: true,
+            at: ts("2026-11-23T10:07:00Z"),
+            buckets: history(0, "2026-11-23T10:00:00Z", 84, 5).buckets,
+            totals: Some(Metrics {
+                total_cost: 84.0,
+                ..Metrics::default()
+            }),
+            top_customers: Some(vec![customer("a"), customer("b")]),
+            spend_rate_per_hour: Some(720.0),
+            ..ViewUpdate::default()
+        }
+    }
+
+    fn change(version: u64, at: &str) -> ViewUpdate {
+        let mut bucket = history(0, "2026-11-23T10:06:55Z", 1, 5).buckets.remove(0);
+        bucket.totals.total_cost = 3.0;
+        ViewUpdate {
+            version,
+            at: ts(at),
+            buckets: vec![bucket],
+            top_customers: Some(vec![customer("b"), customer("a")]),
+            ..ViewUpdate::default()
+        }
+    }
+
+    #[test]
+    fn a_full_view_then_changes_in_order() {
         let mut store = MetricStore::default();
-        store.install(Part::Fine, history(100, "2026-11-23T10:00:00Z", 84, 5));
-        store.install(
-            Part::Window(TimeWindow::FifteenMinutes),
-            history(98, "2026-11-23T09:52:00Z", 60, 15),
-        );
-        store
-    }
-
-    #[test]
-    fn parts_ask_for_the_right_resolution() {
-        assert_eq!(Part::Fine.step(), Duration::from_secs(5));
-        assert_eq!(Part::Fine.capacity(), 86);
-        assert_eq!(
-            Part::Window(TimeWindow::OneHour).step(),
-            Duration::from_secs(60)
-        );
-        assert_eq!(Part::Window(TimeWindow::OneDay).capacity(), 146);
-    }
-
-    #[test]
-    fn missing_follows_the_selected_window() {
-        let store = loaded();
-        assert!(store.missing(TimeWindow::FifteenMinutes).is_empty());
-        assert_eq!(
-            store.missing(TimeWindow::OneHour),
-            [Part::Window(TimeWindow::OneHour)]
-        );
-        assert_eq!(
-            MetricStore::default().missing(TimeWindow::FiveMinutes),
-            [Part::Fine, Part::Window(TimeWindow::FiveMinutes)]
-        );
-    }
-
-    #[test]
-    fn resumes_from_the_smallest_cursor_and_counts_each_update_once() {
-        let mut store = loaded();
-        assert_eq!(store.resume_cursor(), Some(98));
-        let batch = [Batch {
-            after: 98,
-            cursor: 102,
-            updates: (99..=102)
-                .map(|seq| update(seq, "2026-11-23T10:06:00Z", "c", "m", 1.0))
-                .collect(),
-        }];
-        assert!(!store.apply(&batch));
-        assert_eq!(store.resume_cursor(), Some(102));
-        assert_eq!(store.counters.updates_applied, 4);
-        assert_eq!(store.counters.samples_applied, 8);
-        // The same updates again (another transport, a reconnect): nothing changes.
+        assert!(store.missing(&spec()));
+        assert!(!store.apply(&spec(), vec![full(40)]));
+        assert!(!store.missing(&spec()));
+        assert!(store.missing(&ViewSpec::default()), "another window");
+        assert!(!store.apply(&spec(), vec![change(41, "2026-11-23T10:07:01Z")]));
+        let view = store.view.as_ref().unwrap();
+        assert_eq!(view.version, 41);
+        assert_eq!(view.totals.total_cost, 84.0, "absent parts are kept");
+        assert_eq!(view.spend_rate_per_hour, 720.0);
+        assert_eq!(view.top_customers[0].customer_id, "b");
+        let newest = view.fine.bucket(ts("2026-11-23T10:06:55Z")).unwrap();
+        assert_eq!(newest.totals.total_cost, 3.0);
+        assert_eq!(store.version(), Some(41));
+        assert_eq!(store.counters.views_applied, 2);
+        // The same change again (a reconnect): skipped.
         let before = store.clone();
-        assert!(!store.apply(&batch));
-        assert_eq!(store.fine, before.fine);
-        assert_eq!(store.window, before.window);
-        assert_eq!(store.counters.updates_applied, 4);
-        assert_eq!(store.counters.duplicates, 4);
-        // The fine series already had 99 and 100 from its snapshot.
-        let fine_cost: f64 = store
-            .fine
-            .as_ref()
-            .unwrap()
-            .buckets()
-            .iter()
-            .map(|b| b.totals.total_cost)
-            .sum();
-        assert_eq!(fine_cost, 84.0 + 2.0);
+        assert!(!store.apply(&spec(), vec![change(41, "2026-11-23T10:07:01Z")]));
+        assert_eq!(store.view, before.view);
+        assert_eq!(store.counters.duplicates, 1);
     }
 
     #[test]
-    fn a_gap_drops_the_sub_store_for_a_reload() {
-        let mut store = loaded();
-        let gap = [Batch {
-            after: 149,
-            cursor: 150,
-            updates: vec![update(150, "2026-11-23T10:06:00Z", "c", "m", 1.0)],
-        }];
-        assert!(store.apply(&gap));
-        assert!(store.fine.is_none());
-        assert!(store.window.is_none());
+    fn a_version_skipped_drops_the_view_for_a_reload() {
+        let mut store = MetricStore::default();
+        store.apply(&spec(), vec![full(40)]);
+        assert!(store.apply(&spec(), vec![change(42, "2026-11-23T10:07:01Z")]));
+        assert!(store.view.is_none());
         assert_eq!(store.counters.gaps, 1);
-        assert_eq!(store.resume_cursor(), None);
-        store.reset();
-        assert_eq!(store.missing(TimeWindow::FiveMinutes).len(), 2);
+        assert!(store.missing(&spec()));
+        // A message for a view no longer shown is no gap.
+        store.apply(&spec(), vec![full(50)]);
+        assert!(!store.apply(
+            &ViewSpec::default(),
+            vec![change(60, "2026-11-23T10:07:01Z")]
+        ));
+        assert_eq!(store.version(), Some(50));
     }
 
     #[test]
-    fn window_start_is_the_window_before_now() {
-        let now: Timestamp = "2026-11-23T10:00:00Z".parse().unwrap();
+    fn ranks_compare_with_a_minute_earlier() {
+        let mut store = MetricStore::default();
+        store.apply(&spec(), vec![full(1)]);
+        let view = store.view.as_ref().unwrap();
+        // Younger than a minute: compared with the oldest known.
+        let first = view.ranks_before(ts("2026-11-23T10:07:30Z"));
+        assert_eq!(first[&("acme".into(), "a".into())], 1);
+        store.apply(&spec(), vec![change(2, "2026-11-23T10:08:30Z")]);
+        let view = store.view.as_ref().unwrap();
+        let before = view.ranks_before(ts("2026-11-23T10:08:30Z"));
         assert_eq!(
-            window_start(TimeWindow::OneHour, now),
-            "2026-11-23T09:00:00Z".parse::<Timestamp>().unwrap()
+            before[&("acme".into(), "a".into())],
+            1,
+            "a minute ago a led"
         );
+        let later = view.ranks_before(ts("2026-11-23T10:09:40Z"));
+        assert_eq!(later[&("acme".into(), "b".into())], 1);
     }
 }

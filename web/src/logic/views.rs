@@ -15,7 +15,7 @@ use super::aggregate::{
 use super::ranking::spend_ranks;
 use super::series::Series;
 use super::spend::{SpendView, StackBy, spend_view};
-use super::store::{LIVE_CHART_BUCKETS, MetricStore, window_start};
+use super::store::{LIVE_CHART_BUCKETS, LiveView, MetricStore, RANKS_COMPARED_OVER};
 
 /// Where the panels' data comes from.
 #[derive(Debug, Clone, Copy)]
@@ -55,7 +55,7 @@ pub fn gauge(source: &Source) -> Option<GaugeView> {
         // Overdue data is shown as of its last contact, not as a collapse.
         Source::Live {
             store, now, as_of, ..
-        } => (store.fine.as_ref()?, as_of.map_or(now, |t| t.min(now))),
+        } => (store.fine()?, as_of.map_or(now, |t| t.min(now))),
         Source::Historical {
             series, playhead, ..
         } => (series, playhead),
@@ -105,7 +105,7 @@ fn charted<'a>(source: &Source<'a>) -> Option<(&'a Series, TokenView)> {
         Source::Live {
             store, now, as_of, ..
         } => {
-            let fine = store.fine.as_ref()?;
+            let fine = store.fine()?;
             let mut points = token_points(fine, now, LIVE_CHART_BUCKETS, None);
             if let Some(as_of) = as_of {
                 mark_unknown_after(&mut points, as_of);
@@ -155,47 +155,43 @@ fn mark_unknown_after(points: &mut [crate::logic::aggregate::TokenPoint], as_of:
     }
 }
 
-/// The whole selected window as a time series (for the CSV download): in live
-/// mode the window sub-store at its resolution, in historical mode the range.
+/// The time series for the CSV download: in live mode the live chart's
+/// buckets, in historical mode the whole range.
 pub fn window_series(source: &Source) -> Option<TokenView> {
-    match *source {
-        Source::Live {
-            store, window, now, ..
-        } => {
-            let (w, series) = store.window.as_ref()?;
-            if *w != window {
-                return None;
-            }
-            let step = series.resolution();
-            let step_ms = step.as_millis().max(1) as i64;
-            let from = align_floor(window_start(window, now), step);
-            let last = align_floor(now, step);
-            let count = ((last - from).num_milliseconds() / step_ms + 1).max(1) as usize;
-            let points = token_points(series, now, count, None);
-            Some(TokenView {
-                points,
-                resolution: step,
-                from,
-                to: last + TimeDelta::milliseconds(step_ms),
-            })
-        }
-        Source::Historical { .. } => tokens(source),
-    }
+    tokens(source)
 }
 
-/// The buckets the window-wide panels (models, customers) sum over, and the
-/// "earlier" cut-off their rank changes compare against.
-fn window_buckets<'a>(source: &Source<'a>) -> Option<(&'a Series, Timestamp, Timestamp)> {
+/// The live view when it is the one for `window`: a view for another window
+/// shows nothing rather than wrong figures.
+fn live_view(store: &MetricStore, window: TimeWindow) -> Option<&LiveView> {
+    store.view.as_ref().filter(|v| v.spec.window == window)
+}
+
+/// The buckets the window-wide panels sum over in historical mode: the range
+/// up to the playhead, and where "earlier" ends for their rank changes.
+fn replayed(series: &Series, from: Timestamp, playhead: Timestamp) -> (Timestamp, Timestamp) {
+    let from = align_floor(from, series.resolution());
+    // The playhead's own bucket counts: it is being replayed.
+    let end = align_floor(playhead, series.resolution())
+        + TimeDelta::milliseconds(series.resolution().as_millis() as i64);
+    (from, end)
+}
+
+pub fn models_view(source: &Source) -> Option<Vec<ModelShare>> {
     match *source {
-        Source::Live {
-            store, window, now, ..
-        } => {
-            let (w, series) = store.window.as_ref()?;
-            if *w != window {
-                return None;
-            }
-            let from = align_floor(window_start(window, now), series.resolution());
-            Some((series, from, now + TimeDelta::days(1)))
+        Source::Live { store, window, .. } => {
+            let view = live_view(store, window)?;
+            let total: f64 = view.by_model.iter().map(|m| m.metrics.total_cost).sum();
+            Some(
+                view.by_model
+                    .iter()
+                    .map(|m| ModelShare {
+                        model: m.model.clone(),
+                        metrics: m.metrics,
+                        share: aggregate::share(m.metrics.total_cost, total),
+                    })
+                    .collect(),
+            )
         }
         Source::Historical {
             series,
@@ -203,18 +199,10 @@ fn window_buckets<'a>(source: &Source<'a>) -> Option<(&'a Series, Timestamp, Tim
             playhead,
             ..
         } => {
-            let from = align_floor(from, series.resolution());
-            // The playhead's own bucket counts: it is being replayed.
-            let end = align_floor(playhead, series.resolution())
-                + TimeDelta::milliseconds(series.resolution().as_millis() as i64);
-            Some((series, from, end))
+            let (from, to) = replayed(series, from, playhead);
+            Some(models(series.range(from, to)))
         }
     }
-}
-
-pub fn models_view(source: &Source) -> Option<Vec<ModelShare>> {
-    let (series, from, to) = window_buckets(source)?;
-    Some(models(series.range(from, to)))
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -228,36 +216,104 @@ pub struct CustomersView {
 }
 
 pub fn customers_view(source: &Source) -> Option<CustomersView> {
-    let (series, from, to) = window_buckets(source)?;
-    let rows = customers(series.range(from, to));
-    let span = rate_span(series.resolution());
-    let last = series.range(from, to).last().map_or(to, |b| {
-        b.start + TimeDelta::milliseconds(series.resolution().as_millis() as i64)
-    });
-    let earlier_end = last - TimeDelta::milliseconds(span.as_millis() as i64);
-    let before = customers(series.range(from, earlier_end));
-    Some(CustomersView {
-        total_cost: aggregate::totals(series.range(from, to)).total_cost,
-        rows,
-        ranks_before: spend_ranks(&before),
-        compared_over: span,
-    })
+    match *source {
+        Source::Live {
+            store, window, now, ..
+        } => {
+            let view = live_view(store, window)?;
+            let total = view.totals.total_cost;
+            let rows = view
+                .top_customers
+                .iter()
+                .map(|c| CustomerRow {
+                    tenant_id: c.tenant_id.clone(),
+                    customer_id: c.customer_id.clone(),
+                    metrics: c.metrics,
+                    share: aggregate::share(c.metrics.total_cost, total),
+                })
+                .collect();
+            Some(CustomersView {
+                rows,
+                ranks_before: view.ranks_before(now),
+                compared_over: RANKS_COMPARED_OVER,
+                total_cost: total,
+            })
+        }
+        Source::Historical {
+            series,
+            from,
+            playhead,
+            ..
+        } => {
+            let (from, to) = replayed(series, from, playhead);
+            let rows = customers(series.range(from, to));
+            let span = rate_span(series.resolution());
+            let last = series.range(from, to).last().map_or(to, |b| {
+                b.start + TimeDelta::milliseconds(series.resolution().as_millis() as i64)
+            });
+            let earlier_end = last - TimeDelta::milliseconds(span.as_millis() as i64);
+            let before = customers(series.range(from, earlier_end));
+            Some(CustomersView {
+                total_cost: aggregate::totals(series.range(from, to)).total_cost,
+                rows,
+                ranks_before: spend_ranks(&before),
+                compared_over: span,
+            })
+        }
+    }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::logic::series::tests::{history, ts, update};
-    use crate::logic::store::Part;
+    use crate::logic::series::tests::{history, ts};
+    use protocol::{CustomerUsage, Metrics, ModelUsage, ViewSpec, ViewUpdate};
 
     fn live_store() -> MetricStore {
         let mut store = MetricStore::default();
         // 7 minutes of 5 s buckets at $1 each: $12/min = $720/h.
-        store.install(Part::Fine, history(10, "2026-11-23T10:00:00Z", 84, 5));
-        store.install(
-            Part::Window(TimeWindow::FiveMinutes),
-            history(10, "2026-11-23T10:02:00Z", 60, 5),
-        );
+        let buckets = history(0, "2026-11-23T10:00:00Z", 84, 5).buckets;
+        let at = ts("2026-11-23T10:06:58Z");
+        let full = ViewUpdate {
+            version: 1,
+            full: true,
+            at,
+            buckets,
+            totals: Some(Metrics {
+                total_cost: 200.0,
+                ..Metrics::default()
+            }),
+            by_model: Some(vec![
+                ModelUsage {
+                    model: "claude-opus-4".into(),
+                    metrics: Metrics {
+                        total_cost: 150.0,
+                        ..Metrics::default()
+                    },
+                },
+                ModelUsage {
+                    model: "gpt-4o".into(),
+                    metrics: Metrics {
+                        total_cost: 50.0,
+                        ..Metrics::default()
+                    },
+                },
+            ]),
+            top_customers: Some(vec![CustomerUsage {
+                tenant_id: "acme".into(),
+                customer_id: "big".into(),
+                metrics: Metrics {
+                    total_cost: 100.0,
+                    ..Metrics::default()
+                },
+            }]),
+            ..ViewUpdate::default()
+        };
+        let spec = ViewSpec {
+            window: TimeWindow::FiveMinutes,
+            ..ViewSpec::default()
+        };
+        store.apply(&spec, vec![full]);
         store
     }
 
@@ -329,35 +385,8 @@ mod tests {
     }
 
     #[test]
-    fn the_csv_series_covers_the_whole_live_window() {
+    fn live_models_and_customers_are_the_views() {
         let store = live_store();
-        let now = ts("2026-11-23T10:06:58Z");
-        let view = window_series(&Source::Live {
-            store: &store,
-            window: TimeWindow::FiveMinutes,
-            now,
-            as_of: None,
-        })
-        .unwrap();
-        assert_eq!(view.points.len(), 61);
-        assert_eq!(view.from, ts("2026-11-23T10:01:55Z"));
-        assert!(view.points[60].partial);
-    }
-
-    #[test]
-    fn live_models_and_customers_cover_the_window() {
-        let mut store = live_store();
-        store.apply(&[crate::logic::series::Batch {
-            after: 10,
-            cursor: 11,
-            updates: vec![update(
-                11,
-                "2026-11-23T10:06:50Z",
-                "big",
-                "claude-opus-4",
-                100.0,
-            )],
-        }]);
         let now = ts("2026-11-23T10:06:58Z");
         let source = Source::Live {
             store: &store,
@@ -367,18 +396,14 @@ mod tests {
         };
         let m = models_view(&source).unwrap();
         assert_eq!(m[0].model, "claude-opus-4");
+        assert_eq!(m[0].share, 0.75);
         let c = customers_view(&source).unwrap();
-        let big = c.rows.iter().find(|r| r.customer_id == "big").unwrap();
-        assert_eq!(big.metrics.total_cost, 100.0);
-        // The spender of the last minute is new against the ranking a minute ago.
-        assert!(
-            !c.ranks_before
-                .contains_key(&("acme".to_string(), "big".to_string()))
+        assert_eq!(c.rows[0].customer_id, "big");
+        assert_eq!(
+            c.rows[0].share, 0.5,
+            "of the window's total, not of the rows'"
         );
-        assert!(
-            c.ranks_before
-                .contains_key(&("acme".to_string(), "acme-1".to_string()))
-        );
+        assert_eq!(c.ranks_before[&("acme".to_string(), "big".to_string())], 1);
         // A window the store was not loaded for shows nothing rather than wrong data.
         let other = Source::Live {
             store: &store,
@@ -387,6 +412,7 @@ mod tests {
             as_of: None,
         };
         assert!(models_view(&other).is_none());
+        assert!(customers_view(&other).is_none());
     }
 
     #[test]

@@ -6,7 +6,7 @@ use gloo_net::http::{Request, RequestBuilder, Response};
 use protocol::paths::{self, query};
 use protocol::{
     AnomaliesResponse, Anomaly, AnomalyAction, AnomalyActionRequest, ErrorCode, ErrorResponse,
-    HistoryResponse, MetricsResponse, StatusFilter, Timestamp,
+    HistoryResponse, StatusFilter, Timestamp, ViewPollResponse,
 };
 use serde::de::DeserializeOwned;
 
@@ -47,16 +47,6 @@ impl ApiError {
             self,
             ApiError::Server {
                 status: 401 | 403,
-                ..
-            }
-        )
-    }
-
-    pub fn is_cursor_expired(&self) -> bool {
-        matches!(
-            self,
-            ApiError::Server {
-                code: ErrorCode::CursorExpired,
                 ..
             }
         )
@@ -123,14 +113,19 @@ async fn get<T: DeserializeOwned>(url: &str) -> Result<T, ApiError> {
     read(authorized(Request::get(url)).send().await).await
 }
 
-/// `GET /api/metrics?cursor=`: the updates after `cursor`.
-pub async fn metrics_after(cursor: u64, limit: usize) -> Result<MetricsResponse, ApiError> {
-    let (cursor, limit) = (cursor.to_string(), limit.to_string());
-    get(&filtered(
-        paths::METRICS,
-        &[("cursor", &cursor), ("limit", &limit)],
-    ))
-    .await
+/// `GET /api/view?window=&after=`: the changes of the live view for
+/// `window` (and the viewer's filter) after version `after`, or the view in
+/// full without one (or when the server no longer has what follows it).
+pub async fn view(
+    window: protocol::TimeWindow,
+    after: Option<u64>,
+) -> Result<ViewPollResponse, ApiError> {
+    let after = after.map(|v| v.to_string());
+    let mut pairs = vec![("window", window.as_str())];
+    if let Some(after) = &after {
+        pairs.push(("after", after));
+    }
+    get(&filtered(paths::VIEW, &pairs)).await
 }
 
 /// `GET /api/metrics/history?from=&to=&step=` (epoch milliseconds keep the URL plain).
@@ -172,11 +167,6 @@ pub async fn compared(
         ("compare", with.as_str()),
     ];
     get(&filtered(paths::HISTORY, &pairs)).await
-}
-
-/// `GET /api/metrics/history?window=`: the server picks "now" and the resolution.
-pub async fn history_window(window: protocol::TimeWindow) -> Result<HistoryResponse, ApiError> {
-    get(&filtered(paths::HISTORY, &[("window", window.as_str())])).await
 }
 
 /// `GET /api/anomalies?status=all`: newest first.

@@ -1,6 +1,7 @@
-//! The data connection: WebSocket first, REST polling when the socket cannot
-//! connect or keeps failing (and in a hidden tab), snapshots over REST when a
-//! sub-store is missing, backoff with jitter on every failure.
+//! The data connection: the server-side live view (`protocol::view`) over
+//! the WebSocket first, REST polling of the same view when the socket cannot
+//! connect or keeps failing (and in a hidden tab), the view in full over
+//! REST when the store lacks it, backoff with jitter on every failure.
 //!
 //! The decisions are [`FeedMachine`]'s (`logic/feed_machine.rs`, unit-tested);
 //! this is its shell: it performs each action (sleep, load, poll, open or
@@ -24,7 +25,7 @@ use futures_util::{SinkExt, StreamExt};
 use gloo_net::websocket::Message;
 use gloo_net::websocket::futures::WebSocket;
 use protocol::ws::{SUBPROTOCOL, bearer_subprotocol};
-use protocol::{ClientMessage, ServerMessage};
+use protocol::{ClientMessage, ServerMessage, ViewSpec, ViewUpdate};
 
 use super::api::{self, ApiError};
 use super::frame::{self, Frame};
@@ -33,12 +34,7 @@ use crate::logic::connection::LinkState;
 use crate::logic::feed_machine::{
     Action, Effect, Event, Failure, FeedMachine, SocketEvent, Wake, World,
 };
-use crate::logic::series::Batch;
-use crate::logic::store::Part;
 use crate::state::{LINK, SETTINGS, STORE};
-
-/// Updates per poll; the server's maximum is 10 000.
-const POLL_LIMIT: usize = 5_000;
 
 /// The feed task: runs the machine until the root unmounts. `wakes` is its
 /// inbox; `frame` takes the updates.
@@ -59,9 +55,9 @@ pub async fn run(mut wakes: UnboundedReceiver<Wake>, frame: Frame) {
                 // Nobody can wake it any more: the root is gone.
                 None => return,
             },
-            Action::LoadSnapshots(parts) => match load_snapshots(&parts, frame).await {
-                Ok(()) => Event::SnapshotsLoaded,
-                Err(e) => Event::SnapshotsFailed(failure(&e)),
+            Action::LoadView => match load_view(frame).await {
+                Ok(()) => Event::ViewLoaded,
+                Err(e) => Event::ViewFailed(failure(&e)),
             },
             Action::RefreshAnomalies => {
                 anomalies::refresh().await;
@@ -75,8 +71,8 @@ pub async fn run(mut wakes: UnboundedReceiver<Wake>, frame: Frame) {
                 STORE.write().reset();
                 Event::StoreReset
             }
-            Action::OpenSocket { cursor } => {
-                socket = open_socket(cursor).await;
+            Action::OpenSocket => {
+                socket = open_socket().await;
                 Event::Socket(if socket.is_some() {
                     SocketEvent::Opened
                 } else {
@@ -114,11 +110,11 @@ impl World for Browser {
     fn poll_secs(&self) -> u32 {
         SETTINGS.peek().poll_secs
     }
-    fn missing(&self) -> Vec<Part> {
-        STORE.peek().missing(SETTINGS.peek().window())
+    fn missing(&self) -> bool {
+        STORE.peek().missing(&spec())
     }
     fn resume_cursor(&self) -> Option<u64> {
-        STORE.peek().resume_cursor()
+        STORE.peek().version()
     }
     fn has_contact(&self) -> bool {
         LINK.peek().last_contact_ms.is_some()
@@ -131,8 +127,6 @@ impl World for Browser {
 fn failure(error: &ApiError) -> Failure {
     if error.is_refused() {
         Failure::Unauthorized
-    } else if error.is_cursor_expired() {
-        Failure::CursorExpired(error.to_string())
     } else if error.is_transient() {
         Failure::Transient
     } else {
@@ -164,50 +158,59 @@ async fn wait(wakes: &mut UnboundedReceiver<Wake>, delay: Option<Duration>) -> O
     }
 }
 
-async fn load_snapshots(parts: &[Part], frame: Frame) -> Result<(), ApiError> {
-    // Apply what is queued first, so the snapshot never lands under older updates.
-    frame.flush(false);
-    for part in parts {
-        let history = match part {
-            Part::Fine => {
-                let now = clock::server_now();
-                let from = now - chrono::TimeDelta::seconds(part.span().as_secs() as i64);
-                api::history(from, now, Some(part.step().as_secs())).await?
-            }
-            Part::Window(w) => api::history_window(*w).await?,
-        };
-        clock::observe_server_time(history.to);
-        contact();
-        instrumentation::count(|c| c.snapshots += 1);
-        STORE.write().install(*part, history);
+/// The view the settings select: the window and the filter, the default top-N.
+fn spec() -> ViewSpec {
+    let settings = SETTINGS.peek();
+    ViewSpec {
+        window: settings.window(),
+        filter: settings.filter.clone(),
+        customers: None,
     }
+}
+
+/// Notes the server's clock and that it answered.
+fn heard(update: &ViewUpdate) {
+    clock::observe_server_time(update.at);
+    contact();
+}
+
+async fn load_view(frame: Frame) -> Result<(), ApiError> {
+    // Apply what is queued first, so the full view never lands under older changes.
+    frame.flush(false);
+    let spec = spec();
+    let response = api::view(spec.window, None).await?;
+    if let Some(last) = response.updates.last() {
+        heard(last);
+    }
+    instrumentation::count(|c| c.snapshots += 1);
+    frame.deliver(spec, response.updates);
     frame.flush(false);
     Ok(())
 }
 
 /// One poll, answered as [`Event::Polled`].
-async fn poll(cursor: u64, frame: Frame) -> Result<Event, ApiError> {
+async fn poll(version: u64, frame: Frame) -> Result<Event, ApiError> {
     let hidden = !browser::is_visible();
     instrumentation::count(|c| {
         c.polls += 1;
         c.hidden_polls += u64::from(hidden);
     });
-    let response = api::metrics_after(cursor, POLL_LIMIT).await?;
-    clock::observe_server_time(response.server_time);
+    let spec = spec();
+    let response = api::view(spec.window, Some(version)).await?;
     contact();
-    if response.metrics.is_empty() && response.cursor == cursor {
-        frame::publish();
-    } else {
-        frame.deliver(Batch {
-            after: cursor,
-            cursor: response.cursor,
-            updates: response.metrics,
-        });
+    let next = response.updates.last().map_or(version, |u| u.version);
+    match response.updates.last() {
+        Some(last) => {
+            heard(last);
+            frame.deliver(spec, response.updates);
+        }
+        // Nothing changed: the panels still move on to now.
+        None => frame::publish(),
     }
     Ok(Event::Polled {
-        cursor: response.cursor,
-        has_more: response.has_more,
-        next_poll_after_ms: response.next_poll_after,
+        cursor: next,
+        has_more: false,
+        next_poll_after_ms: 0,
     })
 }
 
@@ -217,8 +220,8 @@ struct Socket {
     read: SplitStream<WebSocket>,
 }
 
-/// Opens the socket and subscribes after `cursor`; `None` if that fails.
-async fn open_socket(cursor: u64) -> Option<Socket> {
+/// Opens the socket and subscribes to the view; `None` if that fails.
+async fn open_socket() -> Option<Socket> {
     let url = browser::socket_url()?;
     // A browser cannot set `Authorization` on a socket: the token rides in
     // a second subprotocol, which the server never echoes.
@@ -231,11 +234,7 @@ async fn open_socket(cursor: u64) -> Option<Socket> {
     }
     .ok()?;
     let (mut write, read) = socket.split();
-    let subscribe = ClientMessage::Subscribe {
-        cursor: Some(cursor),
-        tick_ms: None,
-        filter: SETTINGS.peek().filter.clone(),
-    };
+    let subscribe = ClientMessage::SubscribeView { view: spec() };
     let text = serde_json::to_string(&subscribe).ok()?;
     // Sending waits for the socket to open; a blocked socket fails here.
     write.send(Message::Text(text)).await.ok()?;
@@ -280,23 +279,17 @@ async fn read_socket(
             contact();
             SocketEvent::Other
         }
-        ServerMessage::Subscribed { .. } => {
-            contact();
-            SocketEvent::Subscribed
-        }
-        ServerMessage::Delta {
-            cursor,
-            after,
-            updates,
-            ..
-        } => {
-            contact();
-            frame.deliver(Batch {
-                after,
-                cursor,
-                updates,
-            });
-            SocketEvent::Delta { cursor }
+        ServerMessage::View { view } => {
+            heard(&view);
+            let (version, full) = (view.version, view.full);
+            frame.deliver(spec(), vec![*view]);
+            if full {
+                // The first data shows at once; the machine reads its version.
+                frame.flush(false);
+                SocketEvent::Subscribed
+            } else {
+                SocketEvent::Delta { cursor: version }
+            }
         }
         ServerMessage::Anomaly { anomaly } => {
             contact();
@@ -311,8 +304,8 @@ async fn read_socket(
         }
         ServerMessage::Resync { .. } => SocketEvent::Resync,
         ServerMessage::Error { error } => SocketEvent::Error(error.message),
-        // This client subscribes to raw updates, never to a server-side view.
-        ServerMessage::View { .. } => SocketEvent::Other,
+        // This client watches a view; raw updates are for integrations.
+        ServerMessage::Subscribed { .. } | ServerMessage::Delta { .. } => SocketEvent::Other,
     };
     Some(Event::Socket(event))
 }

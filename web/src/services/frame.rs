@@ -1,5 +1,5 @@
-//! The burst buffer and the frame flush: updates from either transport queue
-//! in a bounded buffer and are applied to the store at most once per
+//! The burst buffer and the frame flush: view messages from either transport
+//! queue in a bounded buffer and are applied to the store at most once per
 //! animation frame, then published to the panels in one `VIEW_FRAME`.
 //!
 //! [`start`] creates both in the calling scope (the app root): the queue is
@@ -11,23 +11,26 @@
 use dioxus::prelude::*;
 use futures_channel::mpsc::{UnboundedReceiver, UnboundedSender, unbounded};
 use futures_util::StreamExt;
+use protocol::{ViewSpec, ViewUpdate};
 
 use super::{browser, clock, instrumentation};
 use crate::logic::aggregate::{rate_per_hour, rate_span};
 use crate::logic::anomaly_book::Filter;
-use crate::logic::buffer::{AfterPush, UpdateBuffer};
+use crate::logic::buffer::{AfterPush, FrameBuffer};
 use crate::logic::connection::Transport;
 use crate::logic::feed_machine::Wake;
 use crate::logic::format::page_title;
-use crate::logic::series::Batch;
 use crate::state::{ANOMALIES, LINK, SETTINGS, STORE, VIEW_FRAME};
 
-/// Updates held between frames; at this size the buffer is applied at once.
-pub const BUFFER_CAPACITY: usize = 50_000;
+/// Deliveries held between frames; at this many the buffer is applied at once.
+pub const BUFFER_CAPACITY: usize = 64;
+
+/// What one transport delivered: view messages for the view `spec`.
+type Delivery = (ViewSpec, Vec<ViewUpdate>);
 
 /// What waits for the next frame, and where to send what a flush finds.
 struct Queue {
-    buffer: UpdateBuffer,
+    buffer: FrameBuffer<Delivery>,
     /// Flushes that applied data since the last frame flush.
     flushes_this_frame: u64,
     /// The frame loop's inbox: flush on the next animation frame.
@@ -48,7 +51,7 @@ pub struct Frame {
 pub fn start(reload: UnboundedSender<Wake>) -> Frame {
     let (frame_requests, inbox) = unbounded();
     let queue = CopyValue::new(Queue {
-        buffer: UpdateBuffer::new(BUFFER_CAPACITY),
+        buffer: FrameBuffer::new(BUFFER_CAPACITY),
         flushes_this_frame: 0,
         frame_requests,
         reload,
@@ -58,11 +61,12 @@ pub fn start(reload: UnboundedSender<Wake>) -> Frame {
 }
 
 impl Frame {
-    /// Queues a batch from a transport. In a hidden tab (no animation frames)
-    /// it is applied at once so the store and the title stay current.
-    pub fn deliver(self, batch: Batch) {
+    /// Queues view messages for `spec` from a transport. In a hidden tab (no
+    /// animation frames) they are applied at once so the store and the title
+    /// stay current.
+    pub fn deliver(self, spec: ViewSpec, updates: Vec<ViewUpdate>) {
         let mut queue = self.queue;
-        let after = queue.write().buffer.push(batch);
+        let after = queue.write().buffer.push((spec, updates));
         match after {
             AfterPush::FlushNow => self.flush(false),
             _ if !browser::is_visible() => self.flush(false),
@@ -113,12 +117,15 @@ fn flush(queue: CopyValue<Queue>, on_frame: bool) {
 }
 
 fn apply_and_publish(mut queue: CopyValue<Queue>, on_frame: bool) {
-    let batches = queue.write().buffer.drain();
-    let updates: usize = batches.iter().map(|b| b.updates.len()).sum();
+    let deliveries = queue.write().buffer.drain();
+    let updates: usize = deliveries.iter().map(|(_, u)| u.len()).sum();
     let now = clock::server_now();
     let gap = {
         let mut store = STORE.write();
-        let gap = store.apply(&batches);
+        let mut gap = false;
+        for (spec, updates) in deliveries {
+            gap |= store.apply(&spec, updates);
+        }
         store.advance_to(now);
         gap
     };
@@ -148,11 +155,11 @@ pub fn publish() {
     if visible && !SETTINGS.peek().paused {
         *VIEW_FRAME.write() += 1;
         instrumentation::count(|c| c.view_frames += 1);
-        if store.fine.is_some() {
+        if store.view.is_some() {
             instrumentation::data_shown();
         }
     }
-    let rate = store.fine.as_ref().and_then(|fine| {
+    let rate = store.fine().and_then(|fine| {
         let end = protocol::time::align_floor(clock::server_now(), fine.resolution());
         rate_per_hour(fine, end, rate_span(fine.resolution()))
     });
@@ -163,5 +170,5 @@ pub fn publish() {
         Some(Transport::Polling) => "polling",
         None => "none",
     };
-    instrumentation::publish(&store.counters, transport, link.state.kind(), visible);
+    instrumentation::publish(&store, transport, link.state.kind(), visible);
 }

@@ -3,18 +3,20 @@
 //!
 //! | field | meaning |
 //! |---|---|
-//! | `samplesApplied` | raw reports folded into the updates applied (each `seq` counted once) |
-//! | `updatesApplied` | distinct updates applied |
-//! | `duplicatesSkipped` | updates delivered again and skipped by `seq` |
-//! | `gaps` | gaps detected (each reloaded a snapshot) |
-//! | `lastSeq` | highest `seq` applied |
+//! | `windowCalls` | calls in the live view's window totals, as the server counted them |
+//! | `windowCost` | cost in the live view's window totals, USD |
+//! | `viewsApplied` | view messages applied (full ones included) |
+//! | `fullViews` | of those, full views |
+//! | `duplicatesSkipped` | view messages delivered again and skipped by version |
+//! | `gaps` | version gaps detected (each reloaded the view in full) |
+//! | `viewVersion` | version of the view held |
 //! | `flushes` | buffer flushes (store applies) |
 //! | `maxFlushesPerFrame` | most flushes in one animation frame (1 when the buffer works) |
-//! | `maxBatch` | most updates applied in one flush |
+//! | `maxBatch` | most view messages applied in one flush |
 //! | `viewFrames` | frames published to the panels |
 //! | `panelRenders` | panel component renders |
-//! | `snapshots` | history snapshots loaded |
-//! | `polls` | `GET /api/metrics` requests sent |
+//! | `snapshots` | full views loaded over REST |
+//! | `polls` | `GET /api/view` polls sent |
 //! | `hiddenPolls` | of those, sent while the tab was hidden |
 //! | `socketMessages` | WebSocket messages received |
 //! | `socketOpens` | WebSocket connections opened |
@@ -111,7 +113,12 @@ pub fn panel_rendered() {
 }
 
 /// Writes the counters and the store's accounting to `window.__finops`.
-pub fn publish(store: &crate::logic::store::Counters, transport: &str, state: &str, visible: bool) {
+pub fn publish(
+    store: &crate::logic::store::MetricStore,
+    transport: &str,
+    state: &str,
+    visible: bool,
+) {
     #[cfg(target_arch = "wasm32")]
     {
         use wasm_bindgen::JsCast;
@@ -131,12 +138,16 @@ pub fn publish(store: &crate::logic::store::Counters, transport: &str, state: &s
             let _ = js_sys::Reflect::set(&object, &JsValue::from_str(k), &v);
         };
         let num = |v: u64| JsValue::from_f64(v as f64);
-        set("samplesApplied", num(store.samples_applied));
-        set("updatesApplied", num(store.updates_applied));
-        set("duplicatesSkipped", num(store.duplicates));
-        set("gaps", num(store.gaps));
-        // seq values are microsecond timestamps: exact in an f64 for centuries.
-        set("lastSeq", num(store.last_seq));
+        let totals = store.view.as_ref().map(|v| v.totals).unwrap_or_default();
+        set("windowCalls", num(totals.total_calls));
+        set("windowCost", JsValue::from_f64(totals.total_cost));
+        let counts = &store.counters;
+        set("viewsApplied", num(counts.views_applied));
+        set("fullViews", num(counts.full_views));
+        set("duplicatesSkipped", num(counts.duplicates));
+        set("gaps", num(counts.gaps));
+        // Versions stay far below 2^53: exact in an f64.
+        set("viewVersion", num(counts.version));
         set("flushes", num(c.flushes));
         set("maxFlushesPerFrame", num(c.max_flushes_per_frame));
         set("maxBatch", num(c.max_batch));

@@ -429,7 +429,7 @@ pub async fn wait_for_data(b: &Browser) {
                 && b.count("[data-panel=models] .legend li").await >= 1
                 && b.count("[data-panel=customers] tbody tr").await >= 1
                 && b.count("[data-panel=anomalies]").await == 1
-                && b.counter("samplesApplied").await > 0.0
+                && b.counter("windowCalls").await > 0.0
         },
     )
     .await;
