@@ -166,7 +166,7 @@ impl Application {
         let views = app.state.views.clone();
         actix_web::rt::spawn(views.run(
             app.state.rollups.clone(),
-            Duration::from_millis(u64::from(protocol::limits::DEFAULT_TICK_MS)),
+            Duration::from_millis(u64::from(protocol::view::VIEW_TICK_MS)),
             app.state.shutdown.clone(),
         ));
         Ok(app)

@@ -40,5 +40,5 @@ pub use metric::{MetricUpdate, Metrics};
 pub use models::{KNOWN_MODELS, ModelInfo};
 pub use stats::StatsResponse;
 pub use time::{TimeWindow, Timestamp};
-pub use view::{ViewPollResponse, ViewSpec, ViewUpdate};
+pub use view::{ViewEncoding, ViewPollResponse, ViewSpec, ViewUpdate};
 pub use ws::{ClientMessage, ServerMessage};

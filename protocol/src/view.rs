@@ -26,6 +26,32 @@ pub const VIEW_STEP_SECONDS: u32 = 5;
 /// How far back the live view's buckets reach: the chart's 5 minutes and the
 /// minute before "5 min ago" the gauge compares with, plus a spare minute.
 pub const VIEW_SPAN_SECONDS: u32 = 7 * 60;
+/// How often the server computes each watched view and sends its change:
+/// once a second. Every panel of a view changes every tick under load, so
+/// the rate sets the bytes a dashboard costs; a table re-sorted more often
+/// is not read more often, and a second is what "live" needs on a wall.
+pub const VIEW_TICK_MS: u32 = 1_000;
+
+/// How a session receives its `view` messages (`subscribeView.encoding`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub enum ViewEncoding {
+    /// Each `view` message as a JSON text frame.
+    #[default]
+    Json,
+    /// Each `view` message's JSON text compressed with raw DEFLATE
+    /// (RFC 1951), one binary frame per message, each frame on its own (no
+    /// context kept between frames, so every watcher of a view gets the
+    /// same bytes, compressed once). Other messages stay text.
+    Deflate,
+}
+
+impl ViewEncoding {
+    pub fn is_json(&self) -> bool {
+        *self == ViewEncoding::Json
+    }
+}
+
 /// Top customers a view lists unless asked otherwise, and at most.
 pub const VIEW_CUSTOMERS_DEFAULT: u32 = 15;
 pub const VIEW_CUSTOMERS_MAX: u32 = 100;
@@ -112,6 +138,10 @@ mod tests {
             json!({"version": 7, "at": "2026-12-01T10:00:00.000Z", "spendRatePerHour": 12.5})
         );
         let spec: ViewSpec = serde_json::from_value(json!({"window": "15m"})).unwrap();
+        assert_eq!(
+            serde_json::to_value(ViewEncoding::Deflate).unwrap(),
+            json!("deflate")
+        );
         assert_eq!(spec.window, TimeWindow::FifteenMinutes);
         assert_eq!(spec.customers, None);
     }

@@ -14,7 +14,7 @@ use crate::error::ApiErrorDetail;
 use crate::filter::Filter;
 use crate::metric::MetricUpdate;
 use crate::time::{self, Timestamp};
-use crate::view::{ViewSpec, ViewUpdate};
+use crate::view::{ViewEncoding, ViewSpec, ViewUpdate};
 
 /// The subprotocol both sides speak, offered in `Sec-WebSocket-Protocol`.
 pub const SUBPROTOCOL: &str = "finops.v1";
@@ -83,7 +83,13 @@ pub enum ClientMessage {
     /// Receive a live view computed on the server (see [`crate::view`])
     /// instead of raw updates; answered with a full `view`, then changes.
     /// Sent again (with the same or another view) it starts over in full.
-    SubscribeView { view: ViewSpec },
+    SubscribeView {
+        view: ViewSpec,
+        /// How the `view` messages come: JSON text frames (the default) or
+        /// `deflate`d binary frames.
+        #[serde(default, skip_serializing_if = "ViewEncoding::is_json")]
+        encoding: ViewEncoding,
+    },
 }
 
 /// Server → client.

@@ -16,6 +16,7 @@ use tokio::sync::broadcast;
 use tokio_util::sync::CancellationToken;
 
 use super::diff::ViewState;
+use super::frame::ViewFrame;
 use super::key::ViewKey;
 use super::snapshot;
 use crate::aggregation::Rollups;
@@ -43,9 +44,9 @@ static NEXT_BASE: LazyLock<AtomicU64> = LazyLock::new(|| {
 
 struct Entry {
     state: ViewState,
-    tx: broadcast::Sender<ByteString>,
+    tx: broadcast::Sender<Arc<ViewFrame>>,
     /// The full view at the current version, serialised on first demand.
-    full: Option<ByteString>,
+    full: Option<Arc<ViewFrame>>,
     /// The latest changes, oldest first, for pollers.
     log: VecDeque<ViewUpdate>,
     polled: Option<Instant>,
@@ -76,12 +77,14 @@ pub struct Views {
     inner: Arc<Mutex<HashMap<ViewKey, Entry>>>,
 }
 
-fn message(update: ViewUpdate) -> ByteString {
+fn message(update: ViewUpdate) -> Arc<ViewFrame> {
     let message = ServerMessage::View {
         view: Box::new(update),
     };
     // Serialising plain data cannot fail.
-    ByteString::from(serde_json::to_string(&message).unwrap_or_default())
+    Arc::new(ViewFrame::new(ByteString::from(
+        serde_json::to_string(&message).unwrap_or_default(),
+    )))
 }
 
 impl Views {
@@ -91,7 +94,7 @@ impl Views {
         &self,
         rollups: &Rollups,
         key: ViewKey,
-    ) -> (ByteString, broadcast::Receiver<ByteString>) {
+    ) -> (Arc<ViewFrame>, broadcast::Receiver<Arc<ViewFrame>>) {
         let mut views = self.inner.lock();
         let entry = views
             .entry(key)

@@ -76,8 +76,12 @@ impl Connection {
                         }
                     }
                 }
-                Ok(ClientMessage::SubscribeView { view: spec }) => {
-                    self.watch_view(spec, subscription, view, rx).await
+                Ok(ClientMessage::SubscribeView {
+                    view: spec,
+                    encoding,
+                }) => {
+                    self.watch_view(spec, encoding, subscription, view, rx)
+                        .await
                 }
                 Ok(ClientMessage::SetTick { tick_ms }) => {
                     match (validate_tick(tick_ms), subscription.as_mut()) {
@@ -145,6 +149,7 @@ impl Connection {
     pub(super) async fn watch_view(
         &mut self,
         spec: protocol::ViewSpec,
+        encoding: protocol::ViewEncoding,
         subscription: &mut Option<Subscription>,
         view: &mut Option<ViewWatch>,
         rx: &mut tokio::sync::broadcast::Receiver<Event>,
@@ -154,9 +159,10 @@ impl Connection {
                 *subscription = None;
                 *rx = self.state.hub.subscribe();
                 self.filter = spec.filter;
-                let (full, watch) = ViewWatch::join(&self.state.views, &self.state.rollups, key);
+                let (full, watch) =
+                    ViewWatch::join(&self.state.views, &self.state.rollups, key, encoding);
                 *view = Some(watch);
-                self.send(full).await
+                self.send_frame(full).await
             }
             Err(e) => {
                 self.send_error(ErrorCode::InvalidParameter, e.to_string(), Some(e.field))

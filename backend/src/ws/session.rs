@@ -14,6 +14,7 @@ use std::time::{Duration, Instant};
 use actix_ws::{AggregatedMessageStream, CloseCode, CloseReason, ProtocolError, Session};
 use bytestring::ByteString;
 use chrono::Utc;
+use futures_util::future::Either;
 use protocol::limits::{DEFAULT_TICK_MS, FRAME_MS, TICK_OPTIONS_MS};
 use protocol::{ApiErrorDetail, ErrorCode, Filter, ServerMessage};
 use tokio::sync::broadcast::error::RecvError;
@@ -25,6 +26,7 @@ use crate::auth::Caller;
 use crate::feed::{Event, anomaly_message};
 use crate::state::AppState;
 use crate::telemetry::Disconnect;
+use crate::views::Outgoing;
 
 /// Updates per catch-up message.
 const CATCH_UP_CHUNK: usize = 2_000;
@@ -147,12 +149,12 @@ impl Connection {
                 }
                 changed = ViewWatch::next(&mut view), if view.is_some() => {
                     match changed {
-                        Ok(text) => self.send(text).await,
+                        Ok(frame) => self.send_frame(frame).await,
                         Err(RecvError::Lagged(_)) => match view.as_mut() {
                             Some(watch) => {
                                 self.state.telemetry.ws_catch_ups.inc();
                                 let full = watch.rejoin(&self.state.views, &self.state.rollups);
-                                self.send(full).await
+                                self.send_frame(full).await
                             }
                             None => Ok(()),
                         },
@@ -397,13 +399,20 @@ impl Connection {
 
     /// Sends one text message, giving the client `ws_send_timeout` to take it.
     pub(super) async fn send(&mut self, text: ByteString) -> Result<(), Disconnect> {
+        self.send_frame(Outgoing::Text(text)).await
+    }
+
+    /// Sends one text or binary frame, giving the client `ws_send_timeout` to take it.
+    pub(super) async fn send_frame(&mut self, frame: Outgoing) -> Result<(), Disconnect> {
         let Some(session) = self.session.as_mut() else {
             return Err(Disconnect::ClientClosed);
         };
-        let len = text.len() as u64;
         let timeout = self.state.config.ws.send_timeout;
+        let (len, send) = match frame {
+            Outgoing::Text(text) => (text.len() as u64, Either::Left(session.text(text))),
+            Outgoing::Binary(bytes) => (bytes.len() as u64, Either::Right(session.binary(bytes))),
+        };
         let sent = {
-            let send = session.text(text);
             tokio::pin!(send);
             // Nearly every send finds room in the session's channel at once;
             // only a send that has to wait arms a timer (10,000 sessions × 4

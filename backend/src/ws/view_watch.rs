@@ -2,18 +2,20 @@
 //! the receiver of its changes. The session sends the full view on joining
 //! (and on rejoining after it lagged), then each change as it comes.
 
-use bytestring::ByteString;
+use std::sync::Arc;
+
 use protocol::view::{VIEW_CUSTOMERS_DEFAULT, VIEW_CUSTOMERS_MAX};
-use protocol::{FieldError, ViewSpec};
+use protocol::{FieldError, ViewEncoding, ViewSpec};
 use tokio::sync::broadcast::{self, error::RecvError};
 
 use crate::aggregation::Rollups;
 use crate::auth::Caller;
-use crate::views::{ViewKey, Views};
+use crate::views::{Outgoing, ViewFrame, ViewKey, Views};
 
 pub struct ViewWatch {
     key: ViewKey,
-    rx: broadcast::Receiver<ByteString>,
+    encoding: ViewEncoding,
+    rx: broadcast::Receiver<Arc<ViewFrame>>,
 }
 
 /// The view `spec` asks for, as `caller` may see it; a field error naming
@@ -35,23 +37,29 @@ pub fn key_for(caller: &Caller, spec: &ViewSpec) -> Result<ViewKey, FieldError> 
 }
 
 impl ViewWatch {
-    /// Joins `key`: the full view to send first, and the watch.
-    pub fn join(views: &Views, rollups: &Rollups, key: ViewKey) -> (ByteString, ViewWatch) {
+    /// Joins `key`: the full view to send first (in `encoding`), and the watch.
+    pub fn join(
+        views: &Views,
+        rollups: &Rollups,
+        key: ViewKey,
+        encoding: ViewEncoding,
+    ) -> (Outgoing, ViewWatch) {
         let (full, rx) = views.join(rollups, key.clone());
-        (full, ViewWatch { key, rx })
+        (full.encoded(encoding), ViewWatch { key, encoding, rx })
     }
 
     /// Joins the same view again (after lagging): its full view now.
-    pub fn rejoin(&mut self, views: &Views, rollups: &Rollups) -> ByteString {
+    pub fn rejoin(&mut self, views: &Views, rollups: &Rollups) -> Outgoing {
         let (full, rx) = views.join(rollups, self.key.clone());
         self.rx = rx;
-        full
+        full.encoded(self.encoding)
     }
 
-    /// The next change of the watched view; pending forever when none is watched.
-    pub async fn next(watch: &mut Option<ViewWatch>) -> Result<ByteString, RecvError> {
+    /// The next change of the watched view, as this session sends it;
+    /// pending forever when none is watched.
+    pub async fn next(watch: &mut Option<ViewWatch>) -> Result<Outgoing, RecvError> {
         match watch {
-            Some(w) => w.rx.recv().await,
+            Some(w) => Ok(w.rx.recv().await?.encoded(w.encoding)),
             None => std::future::pending().await,
         }
     }

@@ -3,22 +3,52 @@
 //! view get the same bytes, and its filter is checked and kept in scope.
 
 use std::collections::BTreeMap;
+use std::io::Read;
 use std::time::Duration;
 
 use chrono::Utc;
 use futures_util::StreamExt;
 use protocol::{ClientMessage, Filter, HistoryBucket, HistoryResponse, ServerMessage, ViewSpec};
-use protocol::{TimeWindow, ViewUpdate};
+use protocol::{TimeWindow, ViewEncoding, ViewUpdate};
 use tokio_tungstenite::tungstenite::Message;
 
 use crate::helpers::{TestApp, report, spawn};
 use crate::websocket::{Ws, connect, hello_cursor, next, send};
 
 async fn watch(app: &TestApp, spec: ViewSpec) -> Ws {
+    watch_as(app, spec, ViewEncoding::Json).await
+}
+
+async fn watch_as(app: &TestApp, spec: ViewSpec, encoding: ViewEncoding) -> Ws {
     let mut ws = connect(app).await;
     hello_cursor(&mut ws).await;
-    send(&mut ws, &ClientMessage::SubscribeView { view: spec }).await;
+    send(
+        &mut ws,
+        &ClientMessage::SubscribeView {
+            view: spec,
+            encoding,
+        },
+    )
+    .await;
     ws
+}
+
+/// The next binary frame (a deflated `view` message), as sent and inflated.
+async fn next_deflated(ws: &mut Ws) -> (Vec<u8>, String) {
+    loop {
+        let frame = tokio::time::timeout(Duration::from_secs(10), ws.next())
+            .await
+            .expect("a message within 10 s")
+            .expect("stream open")
+            .expect("no websocket error");
+        if let Message::Binary(bytes) = frame {
+            let mut text = String::new();
+            flate2::read::DeflateDecoder::new(&bytes[..])
+                .read_to_string(&mut text)
+                .expect("raw deflate");
+            return (bytes.to_vec(), text);
+        }
+    }
 }
 
 /// The next `view` message as sent, text and parsed.
@@ -160,6 +190,40 @@ async fn watchers_of_one_view_share_it_and_get_the_same_bytes() {
     .await;
     tokio::time::sleep(Duration::from_millis(300)).await;
     assert_eq!(app.state.views.len(), 2);
+}
+
+#[actix_web::test]
+async fn deflate_watchers_get_the_same_compressed_bytes_of_the_same_text() {
+    let app = spawn(&[]).await;
+    let mut text = watch(&app, ViewSpec::default()).await;
+    let mut a = watch_as(&app, ViewSpec::default(), ViewEncoding::Deflate).await;
+    let mut b = watch_as(&app, ViewSpec::default(), ViewEncoding::Deflate).await;
+    let (full_a, inflated) = next_deflated(&mut a).await;
+    let view: ServerMessage = serde_json::from_str(&inflated).expect("a server message");
+    assert!(matches!(view, ServerMessage::View { view } if view.full));
+    assert!(
+        full_a.len() * 4 < inflated.len(),
+        "{} B deflated of {} B",
+        full_a.len(),
+        inflated.len()
+    );
+    let _ = next_deflated(&mut b).await;
+    let _ = next_view(&mut text).await;
+    assert_eq!(
+        app.ingest(&[report("acme-1", "gpt-4o", Utc::now(), 1, 0.25)])
+            .await
+            .0,
+        200
+    );
+    let (bytes_a, text_a) = next_deflated(&mut a).await;
+    let (bytes_b, _) = next_deflated(&mut b).await;
+    let (sent_as_text, change) = next_view_text(&mut text).await;
+    assert!(!change.full);
+    assert_eq!(bytes_a, bytes_b, "the same bytes to each");
+    assert_eq!(
+        text_a, sent_as_text,
+        "the same message as the text watcher's"
+    );
 }
 
 #[actix_web::test]
