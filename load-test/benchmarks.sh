@@ -221,10 +221,10 @@ PY
 vratio() {
   python3 - "$@" <<'PY'
 import json, sys
-label, raw, view = sys.argv[1], json.load(open(sys.argv[2])), json.load(open(sys.argv[3]))
+label, mode, raw, view = sys.argv[1], sys.argv[2], json.load(open(sys.argv[3])), json.load(open(sys.argv[4]))
 b = view["websocket"]["bytes_per_sec_per_client"] / max(raw["websocket"]["bytes_per_sec_per_client"], 1e-9)
 c = view["server_usage"]["cpu_avg_percent"] / max(raw["server_usage"]["cpu_avg_percent"], 1e-9)
-print(f'| {label} | | **view / raw** | | **{b:.4f}** | | | **{c:.2f}** | | |')
+print(f'| {label} | | **{mode} / raw** | | **{b:.4f}** | | | **{c:.2f}** | | |')
 PY
 }
 # Where a view client's bytes go, from one client's messages.
@@ -244,15 +244,17 @@ PY
 views() {
   echo "## Raw stream vs server-side view (issue 14): bytes per dashboard vs ingest rate"
   echo "10 WebSocket clients, 20 s of ingest, 200 series over 7 tenants. raw: subscribe (every update, 250 ms tick);"
-  echo "view: subscribeView {window: 5m} (the full view once, then its changes per 250 ms server tick)."
+  echo "view: subscribeView {window: 5m} (the full view once, then its changes per 1 s server tick), as JSON text;"
+  echo "deflate: the same view with encoding deflate (binary frames, as the web client asks)."
   echo "| offered | accepted | subscription | clients | bytes/s per client | of which changes | messages/s per client | server CPU (one core = 100%) | server RSS peak | checks |"
   echo "|---|---|---|---|---|---|---|---|---|---|"
   for rate in 100 1000 10000 100000; do
     local batch=$((rate / 10))
     [ "$batch" -gt 1000 ] && batch=1000
-    for mode in raw view; do
+    for mode in raw view deflate; do
       local extra=() no_loss=(--expect-no-loss)
       [ "$mode" = view ] && extra=(--ws-view 5m)
+      [ "$mode" = deflate ] && extra=(--ws-view 5m --ws-deflate)
       # Raw clients cannot keep up with 100,000 updates/s each on two shared cores: measured, not asserted.
       [ "$rate" -ge 100000 ] && [ "$mode" = raw ] && no_loss=()
       "$lt" --spawn "$server" "${extra[@]}" "${no_loss[@]}" --quiet --duration 20 --warmup 2 --drain 5 \
@@ -260,7 +262,8 @@ views() {
         --json "$out/views-$rate-$mode.json" >/dev/null || true
       vrow "$rate/s" "$mode" "$out/views-$rate-$mode.json"
     done
-    vratio "$rate/s" "$out/views-$rate-raw.json" "$out/views-$rate-view.json"
+    vratio "$rate/s" view "$out/views-$rate-raw.json" "$out/views-$rate-view.json"
+    vratio "$rate/s" deflate "$out/views-$rate-raw.json" "$out/views-$rate-deflate.json"
   done
   echo
   echo "## Where a view client's bytes go (one client of each view run above)"
@@ -273,15 +276,17 @@ views() {
   echo "## 1,000 watchers of the same view vs 1,000 raw subscribers at 10,000 reports/s (20 s)"
   echo "| offered | accepted | subscription | clients | bytes/s per client | of which changes | messages/s per client | server CPU (one core = 100%) | server RSS peak | checks |"
   echo "|---|---|---|---|---|---|---|---|---|---|"
-  for mode in raw view; do
+  for mode in raw view deflate; do
     local extra=()
     [ "$mode" = view ] && extra=(--ws-view 5m)
+    [ "$mode" = deflate ] && extra=(--ws-view 5m --ws-deflate)
     "$lt" --spawn "$server" "${extra[@]}" --expect-no-loss --quiet --duration 20 --warmup 3 --drain 5 \
       --ingest-rate 10000 --batch 1000 --series 200 --ws-clients 1000 \
       --json "$out/views-1000-$mode.json" >/dev/null || true
     vrow "10000/s" "$mode" "$out/views-1000-$mode.json"
   done
-  vratio "10000/s" "$out/views-1000-raw.json" "$out/views-1000-view.json"
+  vratio "10000/s" view "$out/views-1000-raw.json" "$out/views-1000-view.json"
+  vratio "10000/s" deflate "$out/views-1000-raw.json" "$out/views-1000-deflate.json"
   if [ -n "${VIEWS_KEEP:-}" ]; then cp "$out"/views-*.json "$VIEWS_KEEP"/; fi
 }
 

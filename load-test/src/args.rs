@@ -102,6 +102,11 @@ pub struct Args {
     #[arg(long, requires = "ws_view")]
     pub ws_view_customers: Option<u32>,
 
+    /// Ask for the view's messages deflated (binary frames, as the web
+    /// client does); bytes are counted as sent, compressed.
+    #[arg(long, requires = "ws_view")]
+    pub ws_deflate: bool,
+
     /// Write the first 40 text messages the first WebSocket client receives
     /// here, one a line (to see what a dashboard is sent).
     #[arg(long, value_name = "FILE")]

@@ -92,6 +92,11 @@ pub async fn run(mut args: Args) -> Result<Summary, String> {
                 full_parse: full_parse(id),
                 filter: ws_filter.clone(),
                 view: ws_view.clone(),
+                view_encoding: if args.ws_deflate {
+                    protocol::ViewEncoding::Deflate
+                } else {
+                    protocol::ViewEncoding::Json
+                },
                 measure_parts: id == 0,
                 capture: args.ws_capture.clone().filter(|_| id == 0),
             },

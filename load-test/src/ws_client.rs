@@ -9,7 +9,7 @@ use std::time::Duration;
 use chrono::Utc;
 use futures_util::{SinkExt, StreamExt};
 use hdrhistogram::Histogram;
-use protocol::{ClientMessage, ServerMessage, ViewSpec};
+use protocol::{ClientMessage, ServerMessage, ViewEncoding, ViewSpec};
 use tokio::sync::OwnedSemaphorePermit;
 use tokio_tungstenite::tungstenite::Message;
 
@@ -45,6 +45,8 @@ pub struct WsClient {
     pub filter: protocol::Filter,
     /// Watch this view (`subscribeView`, its filter `filter`) instead of the raw stream.
     pub view: Option<ViewSpec>,
+    /// How the view's messages come (deflated binary frames or text).
+    pub view_encoding: ViewEncoding,
     /// Break the view's messages down by part (one client does).
     pub measure_parts: bool,
     /// Write the first [`CAPTURE`] messages here, one a line (one client does).
@@ -69,6 +71,7 @@ pub async fn run(
         full_parse,
         filter,
         view,
+        view_encoding,
         measure_parts,
         capture,
     } = me;
@@ -122,17 +125,26 @@ pub async fn run(
                 }
                 frame = ws.next() => frame,
             };
-            let text = match frame {
-                Some(Ok(Message::Text(text))) => text,
+            let inflated;
+            // What the message says, and its size on the wire.
+            let (text, wire) = match &frame {
+                Some(Ok(Message::Text(text))) => (text.as_str(), text.len()),
+                Some(Ok(Message::Binary(bytes))) => match inflate(bytes) {
+                    Some(text) => {
+                        inflated = text;
+                        (inflated.as_str(), bytes.len())
+                    }
+                    None => continue,
+                },
                 Some(Ok(Message::Close(_))) | None | Some(Err(_)) => break,
                 Some(Ok(_)) => continue,
             };
             let now = Utc::now();
             Counters::add(&counters.ws_messages, 1);
-            Counters::add(&counters.ws_bytes, text.len() as u64);
+            Counters::add(&counters.ws_bytes, wire as u64);
             if let Some((file, n)) = capture.as_mut() {
                 use std::io::Write;
-                let _ = writeln!(file, "{}", text.as_str());
+                let _ = writeln!(file, "{text}");
                 *n += 1;
                 if *n == CAPTURE {
                     let _ = file.flush();
@@ -141,23 +153,27 @@ pub async fn run(
             }
             if !full_parse
                 && let Some(follow) = lat.view.as_mut()
-                && let Some(v) = scan::view(text.as_str())
+                && let Some(v) = scan::view(text)
             {
                 record(
                     &mut lat.delivery,
                     (now - v.at).num_microseconds().unwrap_or(0),
                 );
                 if v.full {
-                    Counters::add(&counters.ws_view_full_bytes, text.len() as u64);
+                    Counters::add(&counters.ws_view_full_bytes, wire as u64);
                 }
                 if view_step(follow.version(v.version, v.full), &counters)
-                    && !send(&mut ws, &subscribe_view(view.as_ref(), &filter)).await
+                    && !send(
+                        &mut ws,
+                        &subscribe_view(view.as_ref(), &filter, view_encoding),
+                    )
+                    .await
                 {
                     break;
                 }
                 continue;
             }
-            if !full_parse && let Some(d) = scan::delta(text.as_str()) {
+            if !full_parse && let Some(d) = scan::delta(text) {
                 record(
                     &mut lat.delivery,
                     (now - d.sealed_at).num_microseconds().unwrap_or(0),
@@ -169,14 +185,19 @@ pub async fn run(
             }
             // `from_json` (the web client's decoder) does not know `view`
             // messages yet; serde's derived decoder does.
-            let Ok(message) = ServerMessage::from_json(text.as_str())
-                .or_else(|_| serde_json::from_str::<ServerMessage>(text.as_str()))
+            let Ok(message) = ServerMessage::from_json(text)
+                .or_else(|_| serde_json::from_str::<ServerMessage>(text))
             else {
                 continue;
             };
             match message {
                 ServerMessage::Hello { .. } if view.is_some() => {
-                    if !send(&mut ws, &subscribe_view(view.as_ref(), &filter)).await {
+                    if !send(
+                        &mut ws,
+                        &subscribe_view(view.as_ref(), &filter, view_encoding),
+                    )
+                    .await
+                    {
                         break;
                     }
                 }
@@ -189,7 +210,7 @@ pub async fn run(
                         (now - update.at).num_microseconds().unwrap_or(0),
                     );
                     if update.full {
-                        Counters::add(&counters.ws_view_full_bytes, text.len() as u64);
+                        Counters::add(&counters.ws_view_full_bytes, wire as u64);
                     }
                     if let Some((full, deltas)) = lat.parts.as_mut() {
                         let p = PartBytes::of(&update, text.len());
@@ -200,7 +221,11 @@ pub async fn run(
                         received[id].store(t.total_calls, std::sync::atomic::Ordering::Relaxed);
                     }
                     if view_step(step, &counters)
-                        && !send(&mut ws, &subscribe_view(view.as_ref(), &filter)).await
+                        && !send(
+                            &mut ws,
+                            &subscribe_view(view.as_ref(), &filter, view_encoding),
+                        )
+                        .await
                     {
                         break;
                     }
@@ -285,10 +310,27 @@ fn view_step(step: Step, counters: &Counters) -> bool {
     matches!(step, Step::Gap { .. })
 }
 
-fn subscribe_view(view: Option<&ViewSpec>, filter: &protocol::Filter) -> ClientMessage {
+fn subscribe_view(
+    view: Option<&ViewSpec>,
+    filter: &protocol::Filter,
+    encoding: ViewEncoding,
+) -> ClientMessage {
     let mut spec = view.cloned().unwrap_or_default();
     spec.filter = filter.clone();
-    ClientMessage::SubscribeView { view: spec }
+    ClientMessage::SubscribeView {
+        view: spec,
+        encoding,
+    }
+}
+
+/// A deflated `view` message's text (`subscribeView.encoding = deflate`).
+fn inflate(bytes: &[u8]) -> Option<String> {
+    use std::io::Read;
+    let mut text = String::new();
+    flate2::read::DeflateDecoder::new(bytes)
+        .read_to_string(&mut text)
+        .ok()?;
+    Some(text)
 }
 
 /// Sends `message`; false when the connection is gone.
