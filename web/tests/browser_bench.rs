@@ -64,6 +64,21 @@ struct Figures {
     busy: Vec<f64>,
     heap: (f64, f64),
     wasm: (f64, f64),
+    /// WebSocket bytes the server sent this one dashboard, per second.
+    socket_bytes_per_s: f64,
+    /// Elements in the page at the end of the run.
+    dom_nodes: f64,
+}
+
+/// WebSocket payload bytes the server has sent so far (its `/metrics`).
+fn socket_bytes_sent(backend: &Backend) -> f64 {
+    support::http_get(backend.port, protocol::paths::PROMETHEUS)
+        .and_then(|text| {
+            text.lines()
+                .find_map(|l| l.strip_prefix("finops_ws_bytes_sent_total "))
+                .and_then(|v| v.trim().parse().ok())
+        })
+        .unwrap_or(0.0)
 }
 
 /// Seconds each loaded phase runs (`FINOPS_BENCH_SECS`, default 60): shorter for quick comparisons.
@@ -184,6 +199,7 @@ async fn measure(b: &Browser, backend: &Backend, phase: Option<&Phase>) -> Figur
     f.wasm.0 = b.counter("wasmMemoryBytes").await;
     clear_measures(b).await;
     let busy_before = main_thread_seconds(b).await;
+    let bytes_before = socket_bytes_sent(backend);
     let start = Instant::now();
     let since = b
         .js("return performance.now();")
@@ -225,6 +241,12 @@ async fn measure(b: &Browser, backend: &Backend, phase: Option<&Phase>) -> Figur
         }
     }
     let elapsed = start.elapsed().as_secs_f64();
+    f.socket_bytes_per_s = (socket_bytes_sent(backend) - bytes_before) / elapsed;
+    f.dom_nodes = b
+        .js("return document.getElementsByTagName('*').length;")
+        .await
+        .as_f64()
+        .unwrap_or(0.0);
     work.extend(stop_recording(b).await);
     if let Some(dir) = profile_dir {
         let profile = b.cdp("Profiler.stop", json!({})).await;
@@ -374,6 +396,20 @@ fn report(results: &[(&str, Figures)], (wasm, js): (u64, u64)) {
             busy(1),
             busy(2),
             busy(3)
+        );
+        println!(
+            "main thread per minute    {:>8.2} s (script {:.2} s, style + layout {:.2} s; target ≤ 2.0 s, style + layout ≤ 0.3 s)",
+            busy(0) * 0.6,
+            busy(1) * 0.6,
+            (busy(2) + busy(3)) * 0.6
+        );
+        println!(
+            "bytes received            {:>8.0} B/s over the socket (target ≤ 3,000)",
+            f.socket_bytes_per_s
+        );
+        println!(
+            "DOM elements              {:>8.0} (target ≤ 800)",
+            f.dom_nodes
         );
         println!(
             "long tasks > 50 ms        {:>8} (max {:.0} ms; target none)",

@@ -87,8 +87,8 @@ impl LinkState {
 
 /// The socket sends something at least this often (a heartbeat when idle).
 pub const SOCKET_PROMISE_MS: f64 = 5_000.0;
-/// The socket's tick: deltas come at most this often.
-pub const SOCKET_TICK_MS: f64 = 250.0;
+/// The socket's tick: the view's changes come at most this often.
+pub const SOCKET_TICK_MS: f64 = protocol::view::VIEW_TICK_MS as f64;
 
 /// How long silence may last before the data is overdue: what the transport
 /// promised (a socket message every heartbeat, a poll answer every

@@ -25,11 +25,11 @@ use futures_util::{SinkExt, StreamExt};
 use gloo_net::websocket::Message;
 use gloo_net::websocket::futures::WebSocket;
 use protocol::ws::{SUBPROTOCOL, bearer_subprotocol};
-use protocol::{ClientMessage, ServerMessage, ViewSpec, ViewUpdate};
+use protocol::{ClientMessage, ServerMessage, ViewEncoding, ViewSpec, ViewUpdate};
 
 use super::api::{self, ApiError};
 use super::frame::{self, Frame};
-use super::{access, anomalies, browser, clock, instrumentation};
+use super::{access, anomalies, browser, clock, inflate, instrumentation};
 use crate::logic::connection::LinkState;
 use crate::logic::feed_machine::{
     Action, Effect, Event, Failure, FeedMachine, SocketEvent, Wake, World,
@@ -234,7 +234,11 @@ async fn open_socket() -> Option<Socket> {
     }
     .ok()?;
     let (mut write, read) = socket.split();
-    let subscribe = ClientMessage::SubscribeView { view: spec() };
+    // Views come deflated: about a sixth of the bytes (docs/PERFORMANCE.md).
+    let subscribe = ClientMessage::SubscribeView {
+        view: spec(),
+        encoding: ViewEncoding::Deflate,
+    };
     let text = serde_json::to_string(&subscribe).ok()?;
     // Sending waits for the socket to open; a blocked socket fails here.
     write.send(Message::Text(text)).await.ok()?;
@@ -262,7 +266,10 @@ async fn read_socket(
     };
     let text = match message {
         Some(Ok(Message::Text(text))) => text,
-        Some(Ok(Message::Bytes(_))) => return Some(Event::Socket(SocketEvent::Other)),
+        Some(Ok(Message::Bytes(bytes))) => match inflate::inflate(&bytes).await {
+            Some(text) => text,
+            None => return Some(Event::Socket(SocketEvent::Other)),
+        },
         Some(Err(_)) | None => return Some(Event::Socket(SocketEvent::Closed)),
     };
     instrumentation::count(|c| c.socket_messages += 1);

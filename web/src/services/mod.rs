@@ -18,4 +18,5 @@ pub mod feed;
 pub mod filter;
 pub mod frame;
 pub mod history;
+pub mod inflate;
 pub mod instrumentation;
