@@ -164,13 +164,15 @@ impl Application {
         if let Some(workers) = server_config.workers {
             server = server.workers(workers.max(1));
         }
-        let server = server.run();
+        // Bound before the main server runs, so a taken ingest port fails
+        // start-up with nothing left serving.
         let ingest = server_config
             .ingest_port
             .map(|ingest_port| {
                 ingest_listener::serve(state.clone(), server_config.bind, ingest_port)
             })
             .transpose()?;
+        let server = server.run();
         let app = Application {
             port,
             server,

@@ -123,3 +123,22 @@ async fn the_ingest_port_stops_with_the_server() {
     let after = reqwest::Client::new().get(&url).send().await;
     assert!(after.is_err(), "nothing listens there once stopped");
 }
+
+#[actix_web::test]
+async fn a_taken_ingest_port_fails_start_up() {
+    use clap::Parser;
+    let taken = std::net::TcpListener::bind("127.0.0.1:0").expect("a free port");
+    let port = taken.local_addr().expect("bound").port().to_string();
+    let config = backend::config::Config::try_parse_from([
+        "backend",
+        "--port",
+        "0",
+        "--ephemeral",
+        "--no-simulator",
+        "--ingest-port",
+        &port,
+    ])
+    .expect("flags parse");
+    let started = backend::startup::Application::build(config).await;
+    assert!(started.is_err(), "start-up says the ingest port is taken");
+}
