@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The server benchmarks in docs/PERFORMANCE.md, one command each:
 #   bash load-test/benchmarks.sh ingest            # HTTP ingest, 200,000 reports/s target
-#   bash load-test/benchmarks.sh fanout            # 10,000 WebSocket sessions at 4 Hz
+#   bash load-test/benchmarks.sh fanout            # 1,000 and 10,000 WebSocket sessions at 4 Hz, backend vs a naive Python broadcast
+#   bash load-test/benchmarks.sh isolation         # POST /api/ingest p99 at 100 req/s with 0-10,000 sessions, main port vs --ingest-port
 #   bash load-test/benchmarks.sh reads             # REST read latency while ingesting 100,000/s
 #   bash load-test/benchmarks.sh scaling           # cost vs ingest rate, sessions, tenants, customers
 #   bash load-test/benchmarks.sh durable           # ingest with the store on vs --ephemeral (group commit)
@@ -52,12 +53,89 @@ ingest() {
   row "500k/s offered" "$out/ingest-max.json"
 }
 
+# One fan-out row from a summary: label, path.
+frow() {
+  python3 - "$@" <<'PY'
+import json, sys
+label, path = sys.argv[1:3]
+s = json.load(open(path))
+w, u, d = s["websocket"], s["server_usage"], s["websocket"]["delivery_latency"]
+kib = w.get("server_kib_per_session")
+kib = f'{kib:.1f} KiB' if kib is not None else "-"
+print(f'| {label} | {w["connected"]:,} | {w["messages_per_sec"]:,.0f}/s | {d["p50_ms"]:.1f} / {d["p99_ms"]:.1f} ms '
+      f'| {kib} | {u["cpu_avg_percent"]:.0f}% | {u["rss_peak_mib"]:.0f} MiB |')
+PY
+}
+free_port() {
+  python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'
+}
+
+# Backend vs load-test/naive_broadcast.py (Python websockets replaying one
+# delta captured from the backend to every client at 4 Hz), same clients.
 fanout() {
-  echo "## WebSocket fan-out (10,000 sessions, 250 ms tick, 400 reports/s over 4 series)"
-  header
-  "$lt" --spawn "$server" --quiet --duration 30 --warmup 5 --ingest-rate 400 --batch 10 --series 4 \
-    --ws-clients 10000 --expect-no-loss --json "$out/fanout.json" >/dev/null
-  row "10,000 sessions" "$out/fanout.json"
+  local py=.tools/venv/bin/python secs=${FANOUT_SECS:-20}
+  if ! "$py" -c 'import websockets' 2>/dev/null; then
+    echo "fanout needs the websockets package in $py (bash .ci/setup installs it)" >&2
+    return 1
+  fi
+  # One delta as the backend sends it (400 reports/s over 4 series, 250 ms tick).
+  "$lt" --spawn "$server" --server-arg --ephemeral --quiet --duration 3 --warmup 1 --drain 2 \
+    --ingest-rate 400 --batch 10 --series 4 --ws-clients 1 --ws-capture "$out/capture.jsonl" \
+    --json "$out/capture.json" >/dev/null
+  echo "## WebSocket fan-out: backend vs a naive Python broadcast (250 ms tick, ${secs} s)"
+  echo "Backend: 400 reports/s over 4 series, so each frame carries a small delta; Python: that delta, captured, re-stamped and broadcast 4 times a second."
+  echo "| server | sessions | messages | delivery p50 / p99 | memory per session | server CPU (one core = 100%) | server RSS peak |"
+  echo "|---|---|---|---|---|---|---|"
+  for n in 1000 10000; do
+    "$lt" --spawn "$server" --quiet --duration "$secs" --warmup 5 --ingest-rate 400 --batch 10 --series 4 \
+      --ws-clients "$n" --expect-no-loss --json "$out/fanout-backend-$n.json" >/dev/null || true
+    frow "backend" "$out/fanout-backend-$n.json"
+    local port pid
+    port=$(free_port)
+    (ulimit -n "$(ulimit -Hn)"; exec "$py" load-test/naive_broadcast.py "$out/capture.jsonl" "$port") &
+    pid=$!
+    "$lt" --server "http://127.0.0.1:$port" --ws-url "ws://127.0.0.1:$port/ws" --server-pid "$pid" --quiet \
+      --duration "$secs" --warmup 5 --drain 1 --ws-clients "$n" --json "$out/fanout-python-$n.json" >/dev/null || true
+    kill "$pid" 2>/dev/null || true
+    wait "$pid" 2>/dev/null || true
+    frow "python (websockets)" "$out/fanout-python-$n.json"
+    python3 - "$n" "$out/fanout-backend-$n.json" "$out/fanout-python-$n.json" <<'PY'
+import json, sys
+b, p = (json.load(open(x))["websocket"]["delivery_latency"]["p99_ms"] for x in sys.argv[2:4])
+print(f'| **p99 backend / python** | {int(sys.argv[1]):,} | | **{b / max(p, 1e-9):.2f}** | | | |')
+PY
+  done
+  if [ -n "${FANOUT_KEEP:-}" ]; then cp "$out"/fanout-*.json "$out/capture.jsonl" "$FANOUT_KEEP"/; fi
+}
+
+# Ingest latency while WebSocket viewers load the server: the same 100
+# requests/s to the main port, then to --ingest-port (store off, so the
+# figure is the HTTP path, not the group commit's 250 ms frame).
+isolation() {
+  local secs=${ISOLATION_SECS:-20}
+  echo "## POST /api/ingest at 100 requests/s (10 reports each, ${secs} s) with sessions connected: main port vs --ingest-port"
+  echo "| sessions | ingest sent to | requests | request p50 / p99 / max | delivery p99 | server CPU (one core = 100%) |"
+  echo "|---|---|---|---|---|---|"
+  for n in 0 1000 10000; do
+    for where in main ingest; do
+      local extra=()
+      [ "$where" = ingest ] && extra=(--ingest-listener)
+      "$lt" --spawn "$server" --server-arg --ephemeral "${extra[@]}" --quiet --duration "$secs" --warmup 5 \
+        --ingest-rate 1000 --batch 10 --series 4 --ws-clients "$n" --json "$out/isolation-$n-$where.json" \
+        >/dev/null || true
+      python3 - "$n" "$where" "$out/isolation-$n-$where.json" <<'PY'
+import json, sys
+n, where, path = sys.argv[1:4]
+s = json.load(open(path))
+i, l, w, u = s["ingest"], s["ingest"]["request_latency"], s["websocket"], s["server_usage"]
+port = "main port" if where == "main" else "--ingest-port"
+delivery = f'{w["delivery_latency"]["p99_ms"]:.1f} ms' if w["clients"] else "-"
+print(f'| {int(n):,} | {port} | {i["requests"]:,} ({i["errors"]} failed) | {l["p50_ms"]:.1f} / {l["p99_ms"]:.1f} / {l["max_ms"]:.1f} ms '
+      f'| {delivery} | {u["cpu_avg_percent"]:.0f}% |')
+PY
+    done
+  done
+  if [ -n "${ISOLATION_KEEP:-}" ]; then cp "$out"/isolation-*.json "$ISOLATION_KEEP"/; fi
 }
 
 reads() {
@@ -293,12 +371,13 @@ views() {
 case "${1:-all}" in
   ingest) ingest ;;
   fanout) fanout ;;
+  isolation) isolation ;;
   reads) reads ;;
   scaling) scaling ;;
   durable) durable ;;
   otlp) otlp ;;
   finance) finance ;;
   views) views ;;
-  all) ingest; echo; fanout; echo; reads; echo; scaling; echo; durable; echo; otlp; echo; finance; echo; views ;;
-  *) echo "usage: $0 ingest|fanout|reads|scaling|durable|otlp|finance|views|all" >&2; exit 2 ;;
+  all) ingest; echo; fanout; echo; isolation; echo; reads; echo; scaling; echo; durable; echo; otlp; echo; finance; echo; views ;;
+  *) echo "usage: $0 ingest|fanout|isolation|reads|scaling|durable|otlp|finance|views|all" >&2; exit 2 ;;
 esac

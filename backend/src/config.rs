@@ -183,6 +183,13 @@ pub struct ServerConfig {
     /// HTTP worker threads (default: one per core).
     #[arg(long, env = "FINOPS_WORKERS")]
     pub workers: Option<usize>,
+
+    /// A second port, on the same address, that serves only ingest
+    /// (`POST /api/ingest`, `POST /v1/traces`) from a worker thread of its
+    /// own, so WebSocket viewers on the main port cannot slow ingest down
+    /// (0 picks a free one). Off by default.
+    #[arg(long, env = "FINOPS_INGEST_PORT")]
+    pub ingest_port: Option<u16>,
 }
 
 /// The built-in traffic simulator.
@@ -331,6 +338,14 @@ mod tests {
         assert_eq!(c.storage.dir(), Some(std::path::Path::new("data")));
         assert_eq!(c.storage.retention(), Duration::from_secs(400 * 86_400));
         assert_eq!(c.storage.retain_minutes_days, 35);
+        assert_eq!(c.server.ingest_port, None);
+    }
+
+    #[test]
+    fn the_ingest_port_is_a_port() {
+        let c = Config::try_parse_from(["backend", "--ingest-port", "9091"]).unwrap();
+        assert_eq!(c.server.ingest_port, Some(9091));
+        assert!(Config::try_parse_from(["backend", "--ingest-port", "70000"]).is_err());
     }
 
     #[test]

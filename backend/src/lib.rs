@@ -13,6 +13,7 @@ pub mod config;
 pub mod error;
 pub mod feed;
 pub mod healthcheck;
+pub mod ingest_listener;
 pub mod middleware;
 pub mod otlp;
 

@@ -26,6 +26,7 @@ use crate::budget::{self, BudgetBook};
 use crate::config::Config;
 use crate::error;
 use crate::feed::Hub;
+use crate::ingest_listener::{self, IngestListener};
 use crate::middleware::{json_errors, observe, origin_guard};
 use crate::otlp::Pricer;
 use crate::routes;
@@ -43,6 +44,8 @@ const ANOMALY_BOOK_CAPACITY: usize = 500;
 pub struct Application {
     port: u16,
     server: Server,
+    /// The ingest port's own server (`--ingest-port`), when there is one.
+    ingest: Option<IngestListener>,
     state: AppState,
     aggregator_thread: Arbiter,
 }
@@ -146,18 +149,34 @@ impl Application {
         let listener = TcpListener::bind((server_config.bind, server_config.port))?;
         let port = listener.local_addr()?.port();
         let app_state = state.clone();
-        let mut server = HttpServer::new(move || app(app_state.clone()))
-            .listen(listener)?
-            .tcp_nodelay(true)
-            .disable_signals()
-            .shutdown_timeout(5);
+        let web_dir = server_config.web_dir.clone();
+        let mut server = HttpServer::new(move || {
+            let web_dir = web_dir.clone();
+            app(app_state.clone(), move |cfg| {
+                routes::configure(cfg);
+                routes::web::configure(cfg, &web_dir);
+            })
+        })
+        .listen(listener)?
+        .tcp_nodelay(true)
+        .disable_signals()
+        .shutdown_timeout(5);
         if let Some(workers) = server_config.workers {
             server = server.workers(workers.max(1));
         }
+        // Bound before the main server runs, so a taken ingest port fails
+        // start-up with nothing left serving.
+        let ingest = server_config
+            .ingest_port
+            .map(|ingest_port| {
+                ingest_listener::serve(state.clone(), server_config.bind, ingest_port)
+            })
+            .transpose()?;
         let server = server.run();
         let app = Application {
             port,
             server,
+            ingest,
             state,
             aggregator_thread,
         };
@@ -176,6 +195,11 @@ impl Application {
         self.port
     }
 
+    /// The ingest port, when `--ingest-port` asked for one.
+    pub fn ingest_port(&self) -> Option<u16> {
+        self.ingest.as_ref().map(|i| i.port)
+    }
+
     pub fn state(&self) -> &AppState {
         &self.state
     }
@@ -184,6 +208,7 @@ impl Application {
     pub fn stopper(&self) -> Stopper {
         Stopper {
             server: self.server.handle(),
+            ingest: self.ingest.as_ref().map(|i| i.server.handle()),
             shutdown: self.state.shutdown.clone(),
             sessions: self.state.sessions.clone(),
             storage: self.state.storage.clone(),
@@ -193,7 +218,13 @@ impl Application {
     /// Serves until stopped; then the aggregator's thread stops too, so no
     /// frame is sealed (or committed) after the server is gone.
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
-        let served = self.server.await;
+        let served = match self.ingest {
+            Some(ingest) => {
+                let (main, ingest) = futures_util::future::join(self.server, ingest.server).await;
+                main.and(ingest)
+            }
+            None => self.server.await,
+        };
         self.aggregator_thread.stop();
         served
     }
@@ -209,6 +240,7 @@ const SESSIONS_GRACE: Duration = Duration::from_secs(5);
 #[derive(Clone)]
 pub struct Stopper {
     server: ServerHandle,
+    ingest: Option<ServerHandle>,
     shutdown: CancellationToken,
     sessions: TaskTracker,
     storage: Option<StorageHandle>,
@@ -218,7 +250,13 @@ impl Stopper {
     pub async fn stop(&self) {
         self.shutdown.cancel();
         self.sessions.close();
-        self.server.stop(true).await;
+        // Both listeners stop taking connections and drain what they hold.
+        match &self.ingest {
+            Some(ingest) => {
+                futures_util::future::join(self.server.stop(true), ingest.stop(true)).await;
+            }
+            None => self.server.stop(true).await,
+        }
         if tokio::time::timeout(SESSIONS_GRACE, self.sessions.wait())
             .await
             .is_err()
@@ -232,8 +270,11 @@ impl Stopper {
     }
 }
 
-fn app(
+/// One listener's application: the shared state and the middleware every
+/// listener has (auth reads the tokens from app data), around `routes`.
+pub(crate) fn app(
     state: AppState,
+    routes: impl FnOnce(&mut web::ServiceConfig),
 ) -> App<
     impl actix_web::dev::ServiceFactory<
         ServiceRequest,
@@ -243,7 +284,6 @@ fn app(
         InitError = (),
     >,
 > {
-    let web_dir = state.config.server.web_dir.clone();
     let cors = cors(&state.config.auth.cors_origins);
     // Outermost last: observe → compress → JSON errors → origin guard → CORS → routes.
     App::new()
@@ -256,8 +296,7 @@ fn app(
         .wrap(from_fn(json_errors::json_error_bodies))
         .wrap(Compress::default())
         .wrap(from_fn(observe::observe))
-        .configure(routes::configure)
-        .configure(|cfg| routes::web::configure(cfg, &web_dir))
+        .configure(routes)
 }
 
 /// Same origin only, unless origins are configured.

@@ -23,6 +23,22 @@ pub struct Args {
     #[arg(long)]
     pub spawn: Option<PathBuf>,
 
+    /// WebSocket endpoint for the dashboard clients, when it is not the
+    /// server's own `/ws` (another server, e.g. `naive_broadcast.py`);
+    /// must be a loopback `ws://` address.
+    #[arg(long, value_name = "URL")]
+    pub ws_url: Option<String>,
+
+    /// Send ingest to this base URL instead of `--server` (a server's
+    /// `--ingest-port`); must be a loopback `http://` address.
+    #[arg(long, value_name = "URL", conflicts_with = "ingest_listener")]
+    pub ingest_url: Option<String>,
+
+    /// With `--spawn`: start the server with `--ingest-port` on a free port
+    /// and send ingest there, apart from the WebSocket clients' port.
+    #[arg(long, requires = "spawn")]
+    pub ingest_listener: bool,
+
     /// Leave the spawned server's simulator on (off by default).
     #[arg(long)]
     pub with_simulator: bool,
@@ -37,7 +53,8 @@ pub struct Args {
     #[arg(long, env = "FINOPS_LOAD_TOKEN", hide_env_values = true)]
     pub token: Option<Token>,
 
-    /// Process to sample RSS and CPU from (found automatically with --spawn).
+    /// Process to sample RSS and CPU from, for a server started outside the
+    /// run (found automatically with --spawn).
     #[arg(long)]
     pub server_pid: Option<u32>,
 
@@ -151,25 +168,16 @@ impl Args {
         Duration::from_secs(self.duration)
     }
 
-    /// Refuses anything but a loopback `http://` address.
+    /// Refuses anything but loopback `http://` (and `ws://`) addresses.
     pub fn check_target(&self) -> Result<(), String> {
-        let rest = self
-            .server
-            .strip_prefix("http://")
-            .ok_or("--server must start with http://")?;
-        let host_port = rest.split('/').next().unwrap_or(rest);
-        let host = host_port
-            .rsplit_once(':')
-            .map_or(host_port, |(h, _)| h)
-            .trim_start_matches('[')
-            .trim_end_matches(']');
-        let loopback =
-            host == "localhost" || host.parse::<IpAddr>().is_ok_and(|ip| ip.is_loopback());
-        if loopback {
-            Ok(())
-        } else {
-            Err(format!("--server must be a loopback address, not `{host}`"))
+        loopback("--server", &self.server, "http://")?;
+        if let Some(url) = &self.ws_url {
+            loopback("--ws-url", url, "ws://")?;
         }
+        if let Some(url) = &self.ingest_url {
+            loopback("--ingest-url", url, "http://")?;
+        }
+        Ok(())
     }
 
     /// The `--ws-filter` pairs as a filter; empty when none were given.
@@ -177,7 +185,11 @@ impl Args {
         parse_filter(&self.ws_filter)
     }
 
+    /// `--ws-url`, or the server's own `/ws`.
     pub fn ws_url(&self) -> String {
+        if let Some(url) = &self.ws_url {
+            return url.clone();
+        }
         format!(
             "{}{}",
             self.server
@@ -185,6 +197,25 @@ impl Args {
                 .trim_end_matches('/'),
             protocol::paths::WS
         )
+    }
+}
+
+/// `url` is `scheme` then a loopback host (`localhost`, 127.x, `[::1]`).
+fn loopback(flag: &str, url: &str, scheme: &str) -> Result<(), String> {
+    let rest = url
+        .strip_prefix(scheme)
+        .ok_or_else(|| format!("{flag} must start with {scheme}"))?;
+    let host_port = rest.split('/').next().unwrap_or(rest);
+    let host = host_port
+        .rsplit_once(':')
+        .map_or(host_port, |(h, _)| h)
+        .trim_start_matches('[')
+        .trim_end_matches(']');
+    let loopback = host == "localhost" || host.parse::<IpAddr>().is_ok_and(|ip| ip.is_loopback());
+    if loopback {
+        Ok(())
+    } else {
+        Err(format!("{flag} must be a loopback address, not `{host}`"))
     }
 }
 
@@ -280,6 +311,50 @@ mod tests {
             args("http://127.0.0.1:8080/").ws_url(),
             "ws://127.0.0.1:8080/ws"
         );
+    }
+
+    #[test]
+    fn ws_and_ingest_urls_are_loopback_too() {
+        let parse = |a: &[&str]| Args::try_parse_from([&["load-test"], a].concat()).unwrap();
+        let other = parse(&["--ws-url", "ws://127.0.0.1:9000/ws"]);
+        assert!(other.check_target().is_ok());
+        assert_eq!(other.ws_url(), "ws://127.0.0.1:9000/ws");
+        assert!(
+            parse(&["--ws-url", "ws://10.1.1.1/ws"])
+                .check_target()
+                .is_err()
+        );
+        assert!(
+            parse(&["--ws-url", "http://127.0.0.1/ws"])
+                .check_target()
+                .is_err()
+        );
+        assert!(
+            parse(&["--ingest-url", "http://[::1]:9091"])
+                .check_target()
+                .is_ok()
+        );
+        assert!(
+            parse(&["--ingest-url", "http://example.com"])
+                .check_target()
+                .is_err()
+        );
+        assert!(
+            Args::try_parse_from(["load-test", "--ingest-listener"]).is_err(),
+            "--ingest-listener needs --spawn"
+        );
+        assert!(
+            Args::try_parse_from([
+                "load-test",
+                "--spawn",
+                "backend",
+                "--ingest-listener",
+                "--ingest-url",
+                "http://127.0.0.1:1"
+            ])
+            .is_err()
+        );
+        assert_eq!(parse(&["--server-pid", "42"]).server_pid, Some(42));
     }
 
     #[test]

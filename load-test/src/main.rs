@@ -2,6 +2,7 @@
 
 mod args;
 mod ingest;
+mod ingest_thread;
 mod ledger;
 mod otlp_body;
 mod poll_client;

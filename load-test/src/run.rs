@@ -9,7 +9,8 @@ use hdrhistogram::Histogram;
 use tokio_util::sync::CancellationToken;
 
 use crate::args::Args;
-use crate::ingest::{self, Plan};
+use crate::ingest::Plan;
+use crate::ingest_thread;
 use crate::ledger::Ledger;
 use crate::proc_sampler::Sampler;
 use crate::server::{self, SpawnedServer};
@@ -31,30 +32,22 @@ pub async fn run(mut args: Args) -> Result<Summary, String> {
     });
     let full_parse = |id: usize| (id as u64).is_multiple_of(args.full_parse_every);
     server::raise_fd_limit(args.ws_clients + args.poll_clients + 1024)?;
-    let mut headers = reqwest::header::HeaderMap::new();
-    if let Some(token) = &args.token {
-        let mut value = reqwest::header::HeaderValue::from_str(&token.header())
-            .map_err(|_| "--token has characters a header cannot carry".to_string())?;
-        value.set_sensitive(true);
-        headers.insert(reqwest::header::AUTHORIZATION, value);
-    }
-    let http = reqwest::Client::builder()
-        .pool_max_idle_per_host(args.max_in_flight.max(8))
-        .default_headers(headers)
-        .build()
-        .map_err(|e| e.to_string())?;
+    let http = http_client(args.token.as_ref(), args.max_in_flight)?;
 
     let spawned: Option<SpawnedServer> = match &args.spawn {
         Some(binary) => Some(server::spawn(
             binary,
             &args.server_args,
             args.with_simulator,
+            args.ingest_listener,
         )?),
         None => None,
     };
     if let Some(s) = &spawned {
         args.server = s.base.clone();
+        args.ingest_url = args.ingest_url.take().or(s.ingest_base.clone());
     }
+    let ingest_base = args.ingest_url.clone().unwrap_or(args.server.clone());
     let health = server::wait_healthy(&http, &args.server, Duration::from_secs(30)).await?;
     let pid = args.server_pid.or(spawned.as_ref().map(SpawnedServer::pid));
     let mut sampler = pid.map(Sampler::new);
@@ -151,13 +144,19 @@ pub async fn run(mut args: Args) -> Result<Summary, String> {
         format: args.ingest_format,
     };
     let ledger = Arc::new(std::sync::Mutex::new(Ledger::default()));
-    let ingest_task = tokio::spawn(ingest::run(
-        http.clone(),
-        format!("{}{}", args.server, args.ingest_format.path()),
+    let (token, in_flight) = (args.token.clone(), args.max_in_flight);
+    let ingest_url = format!(
+        "{}{}",
+        ingest_base.trim_end_matches('/'),
+        args.ingest_format.path()
+    );
+    let ingest_task = ingest_thread::start(
+        move || http_client(token.as_ref(), in_flight),
+        ingest_url.clone(),
         plan,
         counters.clone(),
         ledger.clone(),
-    ));
+    )?;
     let mut progress = tokio::time::interval(Duration::from_secs(1));
     let mut last = (0u64, 0u64);
     while !ingest_task.is_finished() || started.elapsed() < args.duration() {
@@ -184,7 +183,7 @@ pub async fn run(mut args: Args) -> Result<Summary, String> {
             break;
         }
     }
-    let request_latency = ingest_task.await.unwrap_or_else(|_| latency_histogram());
+    let request_latency = ingest_task.wait().await;
     if let Some(path) = &args.ledger {
         let lines = ledger.lock().map(|l| l.lines()).unwrap_or_default();
         let text = serde_json::to_string_pretty(&lines).map_err(|e| e.to_string())?;
@@ -278,6 +277,7 @@ pub async fn run(mut args: Args) -> Result<Summary, String> {
         server: args.server.clone(),
         seconds: messages_seconds,
         ingest: IngestSummary {
+            url: ingest_url,
             format: match args.ingest_format {
                 crate::args::IngestFormat::Json => "json",
                 crate::args::IngestFormat::Otlp => "otlp",
@@ -292,6 +292,7 @@ pub async fn run(mut args: Args) -> Result<Summary, String> {
             request_latency: Percentiles::of(&request_latency),
         },
         websocket: WsSummary {
+            url: args.ws_url(),
             clients: args.ws_clients,
             connected: Counters::get(&c.ws_connected),
             connect_errors: Counters::get(&c.ws_connect_errors),
@@ -328,6 +329,25 @@ pub async fn run(mut args: Args) -> Result<Summary, String> {
             updates_outside_filter: Counters::get(&c.ws_outside_filter),
         },
     })
+}
+
+/// The HTTP client for ingest, polls and checks: the token on every request.
+fn http_client(
+    token: Option<&crate::args::Token>,
+    max_in_flight: usize,
+) -> Result<reqwest::Client, String> {
+    let mut headers = reqwest::header::HeaderMap::new();
+    if let Some(token) = token {
+        let mut value = reqwest::header::HeaderValue::from_str(&token.header())
+            .map_err(|_| "--token has characters a header cannot carry".to_string())?;
+        value.set_sensitive(true);
+        headers.insert(reqwest::header::AUTHORIZATION, value);
+    }
+    reqwest::Client::builder()
+        .pool_max_idle_per_host(max_in_flight.max(8))
+        .default_headers(headers)
+        .build()
+        .map_err(|e| e.to_string())
 }
 
 /// `GET /api/stats` for the view's window and filter; `None` if it fails.

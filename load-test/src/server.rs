@@ -12,6 +12,8 @@ use protocol::HealthResponse;
 pub struct SpawnedServer {
     child: Child,
     pub base: String,
+    /// Its `--ingest-port`, when the run asked for one.
+    pub ingest_base: Option<String>,
     data_dir: Option<std::path::PathBuf>,
 }
 
@@ -34,18 +36,21 @@ impl Drop for SpawnedServer {
 /// Starts `binary` on a free loopback port; the simulator stays off unless
 /// `extra` turns it on, so every report the clients see is ours. The server
 /// keeps its data in a fresh directory (the product as it runs by default)
-/// unless `extra` names one or says `--ephemeral`.
+/// unless `extra` names one or says `--ephemeral`. With `ingest_listener`
+/// it also serves ingest alone on a second free port (`--ingest-port`).
 pub fn spawn(
     binary: &Path,
     extra: &[String],
     with_simulator: bool,
+    ingest_listener: bool,
 ) -> Result<SpawnedServer, String> {
-    let port = TcpListener::bind("127.0.0.1:0")
-        .and_then(|l| l.local_addr())
-        .map_err(|e| format!("no free port: {e}"))?
-        .port();
+    let port = free_port()?;
     let mut command = Command::new(binary);
     command.args(["--bind", "127.0.0.1", "--port", &port.to_string()]);
+    let ingest_port = ingest_listener.then(free_port).transpose()?;
+    if let Some(ingest_port) = ingest_port {
+        command.args(["--ingest-port", &ingest_port.to_string()]);
+    }
     let chose = extra
         .iter()
         .any(|a| a == "--data-dir" || a == "--ephemeral");
@@ -67,8 +72,16 @@ pub fn spawn(
     Ok(SpawnedServer {
         child,
         base: format!("http://127.0.0.1:{port}"),
+        ingest_base: ingest_port.map(|p| format!("http://127.0.0.1:{p}")),
         data_dir,
     })
+}
+
+fn free_port() -> Result<u16, String> {
+    TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .map(|a| a.port())
+        .map_err(|e| format!("no free port: {e}"))
 }
 
 /// Waits up to `timeout` for `/healthz`.

@@ -46,6 +46,8 @@ pub struct ViewSummary {
 
 #[derive(Debug, Clone, Default, Serialize)]
 pub struct IngestSummary {
+    /// Where the batches went (the server, or its ingest port).
+    pub url: String,
     /// `json` (`POST /api/ingest`) or `otlp` (`POST /v1/traces`, one span per report).
     pub format: &'static str,
     pub target_rate: u64,
@@ -60,6 +62,8 @@ pub struct IngestSummary {
 
 #[derive(Debug, Clone, Default, Serialize)]
 pub struct WsSummary {
+    /// Where the dashboard clients connected.
+    pub url: String,
     pub clients: u64,
     pub connected: u64,
     pub connect_errors: u64,
@@ -161,11 +165,13 @@ impl Summary {
                     i.requests, i.errors, i.schedule_misses
                 ),
             );
+            row(&mut out, "sent to", i.url.clone());
             row(&mut out, "request latency", pct(&i.request_latency));
         }
         let w = &self.websocket;
         if w.clients > 0 {
             out.push_str("websocket\n");
+            row(&mut out, "url", w.url.clone());
             row(
                 &mut out,
                 "clients connected / failed",

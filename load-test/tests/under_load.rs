@@ -208,3 +208,52 @@ fn view_clients_follow_every_version_and_end_with_the_stats_totals() {
     assert_eq!(view["totals_agree"], true);
     assert_eq!(summary["invariants"]["no_loss"], true);
 }
+
+/// `--ingest-listener`: the batches go to the server's ingest port and
+/// reach every WebSocket client on its main port, exactly once.
+#[test]
+fn ingest_through_the_ingest_port_reaches_every_client_on_the_main_port() {
+    let summary = load_test(
+        "ingest-port",
+        &[
+            "--ingest-listener",
+            "--duration",
+            "4",
+            "--warmup",
+            "1",
+            "--drain",
+            "15",
+            "--ingest-rate",
+            "2000",
+            "--batch",
+            "100",
+            "--series",
+            "50",
+            "--ws-clients",
+            "20",
+            "--full-parse-every",
+            "4",
+        ],
+    );
+    assert_eq!(summary["ingest"]["accepted"], 8_000);
+    assert_eq!(summary["invariants"]["no_loss"], true);
+    let (ingest, ws) = (
+        summary["ingest"]["url"].as_str().unwrap_or(""),
+        summary["websocket"]["url"].as_str().unwrap_or(""),
+    );
+    let port = |url: &str| {
+        url.rsplit(':')
+            .next()
+            .unwrap_or("")
+            .split('/')
+            .next()
+            .unwrap_or("")
+            .to_string()
+    };
+    assert!(ingest.ends_with("/api/ingest"), "{ingest}");
+    assert_ne!(
+        port(ingest),
+        port(ws),
+        "ingest on a port apart: {ingest} vs {ws}"
+    );
+}

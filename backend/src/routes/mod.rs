@@ -54,3 +54,14 @@ pub fn configure(cfg: &mut aw::ServiceConfig) {
         // Unknown API paths get a JSON 404, not the web client.
         .service(aw::scope(paths::API).default_service(aw::to(error::api_not_found)));
 }
+
+/// What the ingest port serves (`--ingest-port`): the two ingest routes and
+/// `/healthz` for its health checks; anything else gets a JSON 404, so no
+/// dashboard, WebSocket or read is ever served from its worker.
+pub fn configure_ingest(cfg: &mut aw::ServiceConfig) {
+    cfg.service(aw::resource(paths::INGEST).post(ingest::ingest))
+        .service(aw::resource(paths::OTLP_TRACES).post(otlp::traces))
+        .service(aw::resource(paths::OTLP_TRACES_API).post(otlp::traces))
+        .service(aw::resource(paths::HEALTHZ).get(health::healthz))
+        .default_service(aw::to(error::api_not_found));
+}

@@ -14,6 +14,8 @@ use serde_json::Value;
 pub struct TestApp {
     pub base: String,
     pub port: u16,
+    /// The ingest port, when the server was started with `--ingest-port`.
+    pub ingest_port: Option<u16>,
     pub client: reqwest::Client,
     pub state: AppState,
     pub stopper: Stopper,
@@ -42,12 +44,14 @@ pub async fn spawn_with(extra: &[&str]) -> TestApp {
     let config = Config::try_parse_from(args).expect("test flags parse");
     let app = Application::build(config).await.expect("server starts");
     let port = app.port();
+    let ingest_port = app.ingest_port();
     let state = app.state().clone();
     let stopper = app.stopper();
     actix_web::rt::spawn(app.run_until_stopped());
     TestApp {
         base: format!("http://127.0.0.1:{port}"),
         port,
+        ingest_port,
         client: reqwest::Client::new(),
         state,
         stopper,

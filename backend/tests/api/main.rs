@@ -10,6 +10,7 @@ mod helpers;
 mod history;
 mod hostile;
 mod ingest;
+mod ingest_port;
 mod operations;
 mod otlp;
 mod stats;
