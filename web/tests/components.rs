@@ -891,3 +891,30 @@ fn month_to_date_shows_spend_forecast_and_each_budgets_burn() {
     );
     assert_eq!(count(&html, "<tr"), 3, "a header and two tenants");
 }
+
+#[test]
+fn the_theme_toggle_says_dark_is_on_and_keeps_the_choice_in_the_settings() {
+    use web::components::theme_toggle::ThemeToggle;
+    use web::logic::settings::Theme;
+    use web::state::SETTINGS;
+    dioxus::html::set_event_converter(Box::new(dioxus::html::SerializedHtmlEventConverter));
+    let mut dom = VirtualDom::new(|| rsx! { ThemeToggle {} });
+    let mutations = dom.rebuild_to_vec();
+    let html = dioxus::ssr::render(&dom);
+    // No choice and no browser: the system's light theme, not pressed.
+    assert!(html.contains(r#"aria-pressed="false""#), "{html}");
+    assert!(html.contains(r#"aria-label="Dark theme""#), "{html}");
+    assert!(html.contains("Dark"), "{html}");
+    let toggle = listeners(&mutations.edits, "click")[0];
+    click(&mut dom, toggle);
+    assert_eq!(dom.in_runtime(|| SETTINGS.peek().theme), Some(Theme::Dark));
+    assert!(
+        dom.in_runtime(|| SETTINGS.peek().to_query())
+            .contains("theme=dark")
+    );
+    let html = dioxus::ssr::render(&dom);
+    assert!(html.contains(r#"aria-pressed="true""#), "{html}");
+    assert!(html.contains("Switch to the light theme"), "{html}");
+    click(&mut dom, toggle);
+    assert_eq!(dom.in_runtime(|| SETTINGS.peek().theme), Some(Theme::Light));
+}
