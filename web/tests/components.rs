@@ -875,7 +875,9 @@ fn month_to_date_shows_spend_forecast_and_each_budgets_burn() {
     };
     let html = dioxus::ssr::render_element(rsx! { MonthToDate { data } });
     assert!(
-        html.contains("$4,000") && html.contains("$12,000") && html.contains("$10,800–$13,200"),
+        html.contains("$4,000.00")
+            && html.contains("$12,000.00")
+            && html.contains("$10,800.00–$13,200.00"),
         "{html}"
     );
     assert!(
@@ -883,7 +885,7 @@ fn month_to_date_shows_spend_forecast_and_each_budgets_burn() {
         "{html}"
     );
     assert!(html.contains(r#"data-state="warn""#) && html.contains("forecast to cross on Dec 20"));
-    assert!(html.contains("$3,000 of $2,500"));
+    assert!(html.contains("$3,000.00 of $2,500.00"));
     assert!(html.contains(r#"role="meter""#) && html.contains(r#"style="width: 100.0%""#));
     assert!(
         html.contains("weekday rhythm"),
