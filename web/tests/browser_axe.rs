@@ -2,7 +2,8 @@
 //! and axe's best practices, in the light theme, the dark theme, on a phone
 //! and on the wall, with open, critical, warning and acknowledged anomalies
 //! on screen (and their causes shown). Fails on any `serious` or `critical`
-//! violation and prints every violation it found. axe-core comes from npm
+//! violation and prints every violation it found; then the header's theme
+//! toggle switches `data-theme` on the page root and the URL keeps it. axe-core comes from npm
 //! (`.ci/setup` installs it under `.tools/npm`); run by `.ci/test` after
 //! `bash web/build.sh`.
 #![cfg(not(target_arch = "wasm32"))]
@@ -149,6 +150,28 @@ fn axe_finds_nothing_serious_in_either_theme_on_a_phone_or_on_the_wall() {
                 }
             }
         }
+        // The header's toggle switches the page root's theme and keeps it across a reload.
+        b.client
+            .set_window_size(1440, 1000)
+            .await
+            .expect("window size");
+        b.client
+            .goto(&backend.url("/?theme=light"))
+            .await
+            .expect("page loads");
+        wait_for_data(&b).await;
+        assert_eq!(b.attr("[data-action=theme]", "aria-pressed").await, "false");
+        b.click("[data-action=theme]").await;
+        b.wait_for(Duration::from_secs(10), "the dark theme", || async {
+            b.attr("html", "data-theme").await == "dark"
+                && b.attr("[data-action=theme]", "aria-pressed").await == "true"
+        })
+        .await;
+        let search = b.js("return location.search;").await;
+        assert_eq!(search.as_str(), Some("?theme=dark"));
+        b.client.refresh().await.expect("reload");
+        wait_for_data(&b).await;
+        assert_eq!(b.attr("html", "data-theme").await, "dark");
         b.close().await;
         assert!(
             serious.is_empty(),
