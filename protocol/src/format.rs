@@ -16,9 +16,9 @@ pub fn group_thousands(value: u64) -> String {
 }
 
 /// US dollars, the one money format of the product: `$0.00`, `$0.0042`
-/// (sub-cent amounts keep four decimals), `$38.00`, `$412.00` (cents below
-/// $1,000), `$12,345` (whole dollars to a million), `$4.56M`; `—` for a value
-/// that is not a number.
+/// (sub-cent amounts keep four decimals), `$38.00`, `$412.00`, `$12,345.40`
+/// (cents and thousands separators to a million, so amounts side by side in
+/// a panel read alike), `$4.56M`; `—` for a value that is not a number.
 pub fn usd(value: f64) -> String {
     if !value.is_finite() {
         return "—".into();
@@ -29,10 +29,9 @@ pub fn usd(value: f64) -> String {
         "0.00".to_string()
     } else if v < 0.01 {
         format!("{v:.4}")
-    } else if v < 999.995 {
-        format!("{v:.2}")
-    } else if v < 999_999.5 {
-        group_thousands(v.round() as u64)
+    } else if v < 999_999.995 {
+        let cents = (v * 100.0).round() as u64;
+        format!("{}.{:02}", group_thousands(cents / 100), cents % 100)
     } else {
         format!("{:.2}M", v / 1_000_000.0)
     };
@@ -51,9 +50,11 @@ mod tests {
         assert_eq!(usd(38.4), "$38.40");
         assert_eq!(usd(412.0), "$412.00");
         assert_eq!(usd(999.994), "$999.99");
-        assert_eq!(usd(999.996), "$1,000");
-        assert_eq!(usd(12_345.4), "$12,345");
-        assert_eq!(usd(999_999.4), "$999,999");
+        assert_eq!(usd(999.996), "$1,000.00");
+        assert_eq!(usd(1_234.567), "$1,234.57");
+        assert_eq!(usd(12_345.4), "$12,345.40");
+        assert_eq!(usd(999_999.4), "$999,999.40");
+        assert_eq!(usd(999_999.996), "$1.00M");
         assert_eq!(usd(4_561_000.0), "$4.56M");
         assert_eq!(usd(-38.0), "-$38.00");
         assert_eq!(usd(f64::NAN), "—");

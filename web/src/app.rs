@@ -59,6 +59,8 @@ pub fn App() -> Element {
             let _ = feed.unbounded_send(Wake::Settings);
         }
     });
+    // The page root carries the theme the stylesheet switches on.
+    use_effect(|| browser::set_root_theme(SETTINGS.read().root_theme().map(|t| t.as_str())));
     // Historical data reloads only when the mode, range or filter changes; a
     // newer request replaces (and cancels) an older one.
     let history_key = use_memo(|| {

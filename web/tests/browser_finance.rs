@@ -11,7 +11,8 @@ mod support;
 use std::time::Duration;
 
 use backend::aggregation::{Entry, FrameCommit, SeriesKey, SeriesName, Usage};
-use backend::storage::{Retention, SqliteStorage, Storage};
+use backend::storage::Storage;
+use support::stores::{backend_with_nine_open_anomalies, open_store};
 use support::{Backend, Browser, free_port, http_put_json, runtime, serial, wait_for_data};
 
 /// Distinct texts of the cells `css` matches.
@@ -160,29 +161,6 @@ fn a_budget_set_over_the_api_raises_an_alert_and_shows_its_burn() {
     });
 }
 
-/// A store in `dir` with the retention the server uses by default.
-fn open_store(dir: &std::path::Path) -> SqliteStorage {
-    let retention = Retention {
-        seconds: Duration::from_secs(20 * 60),
-        minutes: Duration::from_secs(35 * 86_400),
-        hours: Duration::from_secs(400 * 86_400),
-    };
-    SqliteStorage::open(dir, None, retention).expect("store opens")
-}
-
-/// A server restarted on a store with nine open anomalies, with no injected
-/// incidents to add more; the directory lives as long as it is held.
-fn backend_with_nine_open_anomalies() -> (tempfile::TempDir, Backend) {
-    let dir = tempfile::tempdir().expect("temporary directory");
-    store_with_nine_open_anomalies(dir.path());
-    let data_dir = dir.path().to_string_lossy().to_string();
-    let backend = Backend::launch(
-        free_port(),
-        &["--data-dir", &data_dir, "--incident-every", "0"],
-    );
-    (dir, backend)
-}
-
 /// A store whose earlier run spent $0.50 every 10 s for acme around this
 /// time yesterday and a week ago, as a server restarted on it would find.
 fn store_with_yesterday_and_last_week(dir: &std::path::Path) {
@@ -319,35 +297,6 @@ fn yesterday_and_last_week_overlay_the_spend_chart_and_the_toggles_stay_in_the_u
         .await;
         b.close().await;
     });
-}
-
-/// A store holding nine open anomalies, each customer's excess spend larger
-/// than the last, the two oldest warnings, as a restarted server finds them.
-fn store_with_nine_open_anomalies(dir: &std::path::Path) {
-    let storage = open_store(dir);
-    let now = chrono::Utc::now();
-    for n in 1..=9i64 {
-        let started = now - chrono::Duration::minutes(20 - n);
-        let severity = if n <= 2 { "warning" } else { "critical" };
-        let excess = 100.0 * n as f64;
-        let anomaly: protocol::Anomaly = serde_json::from_value(serde_json::json!({
-            "id": format!("anm-earlier-{n:06}"),
-            "entity": {"kind": "customer", "id": format!("acme-{n}"), "tenantId": "acme"},
-            "metric": "costRate",
-            "severity": severity,
-            "score": 9.0,
-            "startedAt": protocol::time::format_timestamp(started),
-            "updatedAt": protocol::time::format_timestamp(started),
-            "observed": 100.0 + excess,
-            "expected": 100.0,
-            "peak": 120.0 + excess,
-            "trend": [],
-            "cause": {"excessUsdPerHour": excess, "summary": format!("+${excess}/h from acme-{n}"), "contributors": []},
-            "status": "open",
-        }))
-        .expect("an anomaly");
-        storage.save_anomaly(&anomaly).expect("anomaly saved");
-    }
 }
 
 #[test]

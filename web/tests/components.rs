@@ -890,7 +890,9 @@ fn month_to_date_shows_spend_forecast_and_each_budgets_burn() {
     };
     let html = dioxus::ssr::render_element(rsx! { MonthToDate { data } });
     assert!(
-        html.contains("$4,000") && html.contains("$12,000") && html.contains("$10,800–$13,200"),
+        html.contains("$4,000.00")
+            && html.contains("$12,000.00")
+            && html.contains("$10,800.00–$13,200.00"),
         "{html}"
     );
     assert!(
@@ -898,11 +900,38 @@ fn month_to_date_shows_spend_forecast_and_each_budgets_burn() {
         "{html}"
     );
     assert!(html.contains(r#"data-state="warn""#) && html.contains("forecast to cross on Dec 20"));
-    assert!(html.contains("$3,000 of $2,500"));
+    assert!(html.contains("$3,000.00 of $2,500.00"));
     assert!(html.contains(r#"role="meter""#) && html.contains(r#"style="width: 100.0%""#));
     assert!(
         html.contains("weekday rhythm"),
         "the forecast explains itself"
     );
     assert_eq!(count(&html, "<tr"), 3, "a header and two tenants");
+}
+
+#[test]
+fn the_theme_toggle_says_dark_is_on_and_keeps_the_choice_in_the_settings() {
+    use web::components::theme_toggle::ThemeToggle;
+    use web::logic::settings::Theme;
+    use web::state::SETTINGS;
+    dioxus::html::set_event_converter(Box::new(dioxus::html::SerializedHtmlEventConverter));
+    let mut dom = VirtualDom::new(|| rsx! { ThemeToggle {} });
+    let mutations = dom.rebuild_to_vec();
+    let html = dioxus::ssr::render(&dom);
+    // No choice and no browser: the system's light theme, not pressed.
+    assert!(html.contains(r#"aria-pressed="false""#), "{html}");
+    assert!(html.contains(r#"aria-label="Dark theme""#), "{html}");
+    assert!(html.contains("Dark"), "{html}");
+    let toggle = listeners(&mutations.edits, "click")[0];
+    click(&mut dom, toggle);
+    assert_eq!(dom.in_runtime(|| SETTINGS.peek().theme), Some(Theme::Dark));
+    assert!(
+        dom.in_runtime(|| SETTINGS.peek().to_query())
+            .contains("theme=dark")
+    );
+    let html = dioxus::ssr::render(&dom);
+    assert!(html.contains(r#"aria-pressed="true""#), "{html}");
+    assert!(html.contains("Switch to the light theme"), "{html}");
+    click(&mut dom, toggle);
+    assert_eq!(dom.in_runtime(|| SETTINGS.peek().theme), Some(Theme::Light));
 }

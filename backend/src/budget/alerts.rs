@@ -228,7 +228,7 @@ mod tests {
         assert!(
             warn.cause
                 .summary
-                .contains("$850.00 of its $1,000 monthly budget (85%)"),
+                .contains("$850.00 of its $1,000.00 monthly budget (85%)"),
             "{}",
             warn.cause.summary
         );

@@ -6,6 +6,7 @@ use dioxus::prelude::*;
 use crate::components::connection_indicator::ConnectionIndicator;
 use crate::components::data_age::DataAge;
 use crate::components::poll_controls::PollControls;
+use crate::components::theme_toggle::ThemeToggle;
 use crate::components::window_controls::WindowControls;
 use crate::components::zone_toggle::ZoneToggle;
 use crate::state::{ACCESS, SETTINGS};
@@ -26,6 +27,7 @@ pub fn Header(on_sign_out: EventHandler<()>) -> Element {
                     WindowControls {}
                     PollControls {}
                     ZoneToggle {}
+                    ThemeToggle {}
                     if signed_in {
                         button {
                             r#type: "button",

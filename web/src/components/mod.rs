@@ -24,6 +24,7 @@ pub mod sign_in;
 pub mod sparkline;
 pub mod spend_bars;
 pub mod spend_chart;
+pub mod theme_toggle;
 pub mod token_chart;
 pub mod top_customers;
 pub mod window_controls;

@@ -46,6 +46,9 @@ pub fn ModelDonut(models: Vec<ModelShare>) -> Element {
         .map(|m| model_color(&m.model))
         .chain(other.iter().map(|_| OTHER_COLOR))
         .collect();
+    let total_text = usd(total);
+    // The hole is 64 units across: a long total ($12,345.67) is squeezed to fit.
+    let squeeze = (total_text.chars().count() > 9).then_some("58");
     rsx! {
         div { class: "models",
             svg { class: "donut", view_box: "0 0 100 100", "aria-hidden": "true",
@@ -60,7 +63,15 @@ pub fn ModelDonut(models: Vec<ModelShare>) -> Element {
                         }
                     }
                 }
-                text { class: "donut-total", x: "50", y: "48", text_anchor: "middle", "{usd(total)}" }
+                text {
+                    class: "donut-total",
+                    x: "50",
+                    y: "48",
+                    text_anchor: "middle",
+                    "textLength": squeeze,
+                    "lengthAdjust": "spacingAndGlyphs",
+                    "{total_text}"
+                }
                 text { class: "donut-caption", x: "50", y: "60", text_anchor: "middle", "total" }
             }
             ul { class: "legend", "aria-label": "Cost by model",

@@ -251,8 +251,10 @@ mod tests {
         assert_eq!(usd(0.00421), "$0.0042");
         assert_eq!(usd(3.271), "$3.27");
         assert_eq!(usd(999.994), "$999.99");
-        assert_eq!(usd(1234.4), "$1,234");
-        assert_eq!(usd(12_345.0), "$12,345");
+        // Cents above $1,000 too, so a column of costs reads alike.
+        assert_eq!(usd(1234.4), "$1,234.40");
+        assert_eq!(usd(12_345.0), "$12,345.00");
+        assert_eq!(usd_per_hour(1_000.0), "$1,000.00/h");
         assert_eq!(usd(4_561_000.0), "$4.56M");
         assert_eq!(usd(-2.5), "-$2.50");
         assert_eq!(usd(f64::NAN), "—");

@@ -2,7 +2,8 @@
 //! and survives a reload: `?mode=historical&window=1h&interval=5`,
 //! `?mode=historical&from=…&to=…`, `?mode=wall`, and how the view reads:
 //! `?compare=1d|7d` (the spend chart's overlay), `?stack=tenant|customer`,
-//! `?tz=utc` (times in UTC instead of the viewer's zone).
+//! `?tz=utc` (times in UTC instead of the viewer's zone), `?theme=light|dark`
+//! (the colours the viewer chose; none follows the system's, the wall is dark).
 
 use protocol::filter::Dimension;
 use protocol::time::{format_timestamp, parse_timestamp};
@@ -35,6 +36,48 @@ impl Default for Range {
     }
 }
 
+/// The page's colours. Chosen with the header's toggle and kept in the URL;
+/// without a choice the system's preference is followed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Theme {
+    Light,
+    Dark,
+}
+
+impl Theme {
+    pub fn parse(text: &str) -> Option<Theme> {
+        match text {
+            "light" => Some(Theme::Light),
+            "dark" => Some(Theme::Dark),
+            _ => None,
+        }
+    }
+
+    /// The word in the URL and in the page root's `data-theme`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Theme::Light => "light",
+            Theme::Dark => "dark",
+        }
+    }
+
+    /// The theme on screen: the one chosen, else the system's.
+    pub fn shown(chosen: Option<Theme>, system_dark: bool) -> Theme {
+        match chosen {
+            Some(theme) => theme,
+            None if system_dark => Theme::Dark,
+            None => Theme::Light,
+        }
+    }
+
+    pub fn other(self) -> Theme {
+        match self {
+            Theme::Light => Theme::Dark,
+            Theme::Dark => Theme::Light,
+        }
+    }
+}
+
 /// How often to poll when polling is the transport.
 pub const POLL_INTERVALS_SECS: [u32; 4] = [1, 2, 5, 10];
 pub const DEFAULT_POLL_SECS: u32 = 2;
@@ -54,6 +97,9 @@ pub struct Settings {
     pub stack: StackBy,
     /// Times in UTC rather than the viewer's zone.
     pub utc: bool,
+    /// The theme chosen with the toggle; `None` follows the system's. Never
+    /// set on the wall, which is always dark.
+    pub theme: Option<Theme>,
     /// Not in the URL: a paused view should not stay paused after a reload.
     pub paused: bool,
 }
@@ -69,6 +115,7 @@ impl Default for Settings {
             compare: None,
             stack: StackBy::Model,
             utc: false,
+            theme: None,
             paused: false,
         }
     }
@@ -80,6 +127,16 @@ impl Settings {
         match self.range {
             Range::Preset(w) => w,
             Range::Custom { .. } => TimeWindow::default(),
+        }
+    }
+
+    /// The page root's `data-theme`: the wall's dark, the viewer's choice,
+    /// or none, which leaves the stylesheet to follow the system.
+    pub fn root_theme(&self) -> Option<Theme> {
+        if self.wall {
+            Some(Theme::Dark)
+        } else {
+            self.theme
         }
     }
 
@@ -106,6 +163,7 @@ impl Settings {
                 ("compare", c) => s.compare = CompareWith::parse(c),
                 ("stack", k) => s.stack = StackBy::parse(k).unwrap_or_default(),
                 ("tz", z) => s.utc = z == "utc",
+                ("theme", t) => s.theme = Theme::parse(t),
                 ("from", t) => from = parse_timestamp(t).ok(),
                 ("to", t) => to = parse_timestamp(t).ok(),
                 (key, name) => {
@@ -119,8 +177,9 @@ impl Settings {
             }
         }
         if s.wall {
-            // The wall is a live display, whatever else the URL says.
+            // The wall is a live display in its dark theme, whatever else the URL says.
             s.mode = Mode::Live;
+            s.theme = None;
         } else if let (Mode::Historical, Some(from), Some(to)) = (s.mode, from, to)
             && from < to
         {
@@ -161,6 +220,9 @@ impl Settings {
         }
         if self.utc {
             q.append_pair("tz", "utc");
+        }
+        if let Some(t) = self.theme {
+            q.append_pair("theme", t.as_str());
         }
         let q = q.finish();
         if q.is_empty() { q } else { format!("?{q}") }
@@ -239,5 +301,32 @@ mod tests {
         assert_eq!(Settings::from_query(&s.to_query()), s);
         let odd = Settings::from_query("?compare=2d&stack=colour&tz=mars");
         assert_eq!(odd, Settings::default());
+    }
+
+    #[test]
+    fn the_chosen_theme_is_kept_in_the_url_and_the_wall_stays_dark() {
+        let s = Settings::from_query("?theme=dark&tz=utc");
+        assert_eq!(s.theme, Some(Theme::Dark));
+        assert_eq!(s.to_query(), "?tz=utc&theme=dark");
+        assert_eq!(Settings::from_query(&s.to_query()), s);
+        assert_eq!(s.root_theme(), Some(Theme::Dark));
+        let light = Settings::from_query("theme=light");
+        assert_eq!(light.to_query(), "?theme=light");
+        assert_eq!(light.root_theme(), Some(Theme::Light));
+        // No choice (or a word it does not know) follows the system.
+        for query in ["", "?theme=sepia", "?theme=DARK"] {
+            let s = Settings::from_query(query);
+            assert_eq!(s.theme, None, "{query}");
+            assert_eq!(s.root_theme(), None, "{query}");
+        }
+        assert_eq!(Theme::shown(None, true), Theme::Dark);
+        assert_eq!(Theme::shown(None, false), Theme::Light);
+        assert_eq!(Theme::shown(Some(Theme::Light), true), Theme::Light);
+        assert_eq!(Theme::Light.other(), Theme::Dark);
+        assert_eq!(Theme::Dark.other(), Theme::Light);
+        // The wall is dark whatever the URL asks, and does not keep the word.
+        let wall = Settings::from_query("?mode=wall&theme=light");
+        assert_eq!(wall.root_theme(), Some(Theme::Dark));
+        assert_eq!(wall.to_query(), "?mode=wall");
     }
 }

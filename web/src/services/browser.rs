@@ -84,6 +84,36 @@ pub fn set_query(query: &str, push: bool) {
     }
 }
 
+/// Whether the system asks for dark colours (`prefers-color-scheme: dark`);
+/// false where there is no browser (component tests).
+pub fn prefers_dark() -> bool {
+    #[cfg(target_arch = "wasm32")]
+    {
+        web_sys::window()
+            .and_then(|w| w.match_media("(prefers-color-scheme: dark)").ok().flatten())
+            .is_some_and(|m| m.matches())
+    }
+    #[cfg(not(target_arch = "wasm32"))]
+    {
+        false
+    }
+}
+
+/// Sets `data-theme` on `<html>` (the stylesheet's theme switch), or takes it
+/// off so the system's preference is followed.
+pub fn set_root_theme(theme: Option<&str>) {
+    let Some(root) = document().and_then(|d| d.document_element()) else {
+        return;
+    };
+    let _ = match theme {
+        Some(theme) if root.get_attribute("data-theme").as_deref() != Some(theme) => {
+            root.set_attribute("data-theme", theme)
+        }
+        Some(_) => Ok(()),
+        None => root.remove_attribute("data-theme"),
+    };
+}
+
 pub fn set_title(title: &str) {
     if let Some(d) = document()
         && d.title() != title

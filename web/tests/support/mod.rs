@@ -1,7 +1,7 @@
 //! The browser-test harness shared by `browser.rs`, `browser_load.rs` and
 //! `browser_bench.rs`: the real backend as a child process, chromedriver with
 //! a fresh headless Chromium, WebDriver and DevTools-protocol helpers, and
-//! the load tools in `load.rs`.
+//! the load tools in `load.rs`, stores a restarted server finds in `stores.rs`.
 //!
 //! Every wait is bounded, and `Drop` stops each process a test started, also
 //! when the test fails.
@@ -9,6 +9,7 @@
 #![allow(dead_code)]
 
 pub mod load;
+pub mod stores;
 
 use std::net::TcpListener;
 use std::path::{Path, PathBuf};
