@@ -7,7 +7,7 @@ use protocol::format::usd;
 use protocol::{BudgetStatus, BudgetsResponse, Projection};
 
 use crate::components::panel::{Panel, Placeholder};
-use crate::logic::format::percent;
+use crate::logic::format::{month_name, percent, short_day};
 use crate::state::BUDGETS;
 
 const FORECAST_HINT: &str = "Forecast: this month's spend so far, plus the recent daily rate shaped by the weekday rhythm of the last four weeks for each day left; the range is where 80 % of months like this one end.";
@@ -25,13 +25,6 @@ pub fn BudgetPanel() -> Element {
             }
         }
     }
-}
-
-/// "2026-12" → "December 2026".
-fn month_name(month: &str) -> String {
-    chrono::NaiveDate::parse_from_str(&format!("{month}-01"), "%Y-%m-%d")
-        .map(|d| d.format("%B %Y").to_string())
-        .unwrap_or_else(|_| month.to_string())
 }
 
 fn band(p: &Projection) -> String {
@@ -123,11 +116,4 @@ fn BudgetRow(status: BudgetStatus) -> Element {
             }
         }
     }
-}
-
-/// "2026-12-24" → "Dec 24".
-fn short_day(day: &str) -> String {
-    chrono::NaiveDate::parse_from_str(day, "%Y-%m-%d")
-        .map(|d| d.format("%b %-d").to_string())
-        .unwrap_or_else(|_| day.to_string())
 }

@@ -106,7 +106,7 @@ pub fn FilterBar(
                     id: "filter-name",
                     r#type: "search",
                     list: "filter-suggestions",
-                    placeholder: "Filter by {word(dimension()).to_lowercase()}…",
+                    placeholder: "Filter by {word(dimension()).to_ascii_lowercase()}…",
                     autocomplete: "off",
                     value: "{text}",
                     oninput: move |e: FormEvent| text.set(e.value()),
@@ -124,7 +124,11 @@ pub fn FilterBar(
 
 #[component]
 fn CrumbItem(crumb: Crumb, filter: Filter, on_change: EventHandler<Filter>) -> Element {
-    let label = format!("Remove {} {}", crumb.kind().to_lowercase(), crumb.name);
+    let label = format!(
+        "Remove {} {}",
+        crumb.kind().to_ascii_lowercase(),
+        crumb.name
+    );
     let (d, name) = (crumb.dimension, crumb.name.clone());
     rsx! {
         li { class: "crumb",

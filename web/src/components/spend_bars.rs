@@ -74,7 +74,7 @@ pub fn SpendBars(
             class: "chart spend",
             tabindex: "0",
             role: "img",
-            "aria-label": "Spend in US dollars per {duration_secs(view.resolution.as_secs())} bucket, {usd(view.total())} in all, stacked by {view.stack.label().to_lowercase()}; arrow keys read each bucket",
+            "aria-label": "Spend in US dollars per {duration_secs(view.resolution.as_secs())} bucket, {usd(view.total())} in all, stacked by {view.stack.label().to_ascii_lowercase()}; arrow keys read each bucket",
             onkeydown: move |e: KeyboardEvent| {
                 let key = match e.key() {
                     Key::ArrowLeft => HoverKey::Left,

@@ -40,7 +40,7 @@ pub fn SpendChart() -> Element {
     });
     let settings = SETTINGS.read();
     let (wall, stack, compare) = (settings.wall, settings.stack, settings.compare);
-    let by = stack.label().to_lowercase();
+    let by = stack.label().to_ascii_lowercase();
     let subtitle = match (settings.mode, view.read().as_ref()) {
         (Mode::Live, _) => format!(
             "USD per 5 s bucket · last 5 min · by {by} · {}",
@@ -154,9 +154,9 @@ fn SpendToggles(stack: StackBy, compare: Option<CompareWith>) -> Element {
                     class: "seg",
                     "aria-pressed": "{compare == Some(c)}",
                     "data-compare": c.as_str(),
-                    title: "Overlay what the same time cost {c.label().to_lowercase()} (dashed)",
+                    title: "Overlay what the same time cost {c.label().to_ascii_lowercase()} (dashed)",
                     onclick: move |_| SETTINGS.write().compare = Some(c),
-                    "vs {c.label().to_lowercase()}"
+                    "vs {c.label().to_ascii_lowercase()}"
                 }
             }
         }

@@ -165,13 +165,60 @@ pub fn clock(t: Timestamp, offset: FixedOffset, seconds: bool) -> String {
     }
 }
 
+const MONTHS: [&str; 12] = [
+    "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
+];
+const MONTH_NAMES: [&str; 12] = [
+    "January",
+    "February",
+    "March",
+    "April",
+    "May",
+    "June",
+    "July",
+    "August",
+    "September",
+    "October",
+    "November",
+    "December",
+];
+
 /// Day and month for a date axis: `23 Nov`.
 pub fn day_month(t: Timestamp, offset: FixedOffset) -> String {
-    const MONTHS: [&str; 12] = [
-        "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
-    ];
     let local = t.with_timezone(&offset);
     format!("{} {}", local.day(), MONTHS[local.month0() as usize])
+}
+
+/// The month index (0–11) of `"12"`; `None` when it is not a month.
+fn month0(m: Option<&str>) -> Option<usize> {
+    m?.parse::<usize>()
+        .ok()
+        .filter(|m| (1..=12).contains(m))
+        .map(|m| m - 1)
+}
+
+/// A budget month: `"2026-12"` → `December 2026` (itself when malformed).
+/// From the fields, not chrono's format strings (12 KB of wasm gzipped).
+pub fn month_name(month: &str) -> String {
+    let mut parts = month.split('-');
+    match (parts.next(), month0(parts.next()), parts.next()) {
+        (Some(year), Some(m), None) if year.parse::<i32>().is_ok() => {
+            format!("{} {year}", MONTH_NAMES[m])
+        }
+        _ => month.to_string(),
+    }
+}
+
+/// A day: `"2026-12-24"` → `Dec 24` (itself when malformed).
+pub fn short_day(day: &str) -> String {
+    let mut parts = day.split('-');
+    let (year, m, d) = (parts.next(), month0(parts.next()), parts.next());
+    match (year.map(str::parse::<i32>), m, d.map(str::parse::<u32>)) {
+        (Some(Ok(_)), Some(m), Some(Ok(d @ 1..=31))) if parts.next().is_none() => {
+            format!("{} {d}", MONTHS[m])
+        }
+        _ => day.to_string(),
+    }
 }
 
 /// The zone times are shown in, as the labels name it: `UTC`, `UTC+1`, `UTC−5:30`.
@@ -239,6 +286,18 @@ pub fn page_title(rate_per_hour: Option<f64>, open_anomalies: usize) -> String {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn budget_months_and_days_read_as_words() {
+        assert_eq!(super::month_name("2026-12"), "December 2026");
+        assert_eq!(super::month_name("2026-01"), "January 2026");
+        assert_eq!(super::month_name("2026-13"), "2026-13");
+        assert_eq!(super::month_name("december"), "december");
+        assert_eq!(super::short_day("2026-12-24"), "Dec 24");
+        assert_eq!(super::short_day("2026-03-01"), "Mar 1");
+        assert_eq!(super::short_day("2026-03-41"), "2026-03-41");
+        assert_eq!(super::short_day("2026-03"), "2026-03");
+    }
+
     use super::*;
 
     fn ts(s: &str) -> Timestamp {
