@@ -160,16 +160,18 @@ mod tests {
     fn data_is_overdue_two_ticks_after_the_promise() {
         let socket = Some(Transport::Socket);
         assert_eq!(overdue_since(None, 99_000.0, socket, 2), None);
-        assert_eq!(overdue_since(Some(1_000.0), 6_500.0, socket, 2), None);
+        // A socket message every 5 s, and two 1 s view ticks more.
+        assert_eq!(overdue_since(Some(1_000.0), 8_000.0, socket, 2), None);
         assert_eq!(
-            overdue_since(Some(1_000.0), 6_600.0, socket, 2),
+            overdue_since(Some(1_000.0), 8_100.0, socket, 2),
             Some(1_000.0)
         );
         // Polling every 2 s promises an answer every 2 s: overdue after 6 s.
         let polling = Some(Transport::Polling);
         assert_eq!(overdue_since(Some(0.0), 5_900.0, polling, 2), None);
         assert_eq!(overdue_since(Some(0.0), 6_100.0, polling, 2), Some(0.0));
-        assert_eq!(overdue_since(Some(0.0), 6_000.0, None, 2), Some(0.0));
+        assert_eq!(overdue_since(Some(0.0), 6_000.0, None, 2), None);
+        assert_eq!(overdue_since(Some(0.0), 7_100.0, None, 2), Some(0.0));
     }
 
     #[test]
