@@ -7,13 +7,12 @@ use std::io::Read;
 use std::time::Duration;
 
 use chrono::Utc;
-use futures_util::StreamExt;
 use protocol::{ClientMessage, Filter, HistoryBucket, HistoryResponse, ServerMessage, ViewSpec};
 use protocol::{TimeWindow, ViewEncoding, ViewUpdate};
 use tokio_tungstenite::tungstenite::Message;
 
 use crate::helpers::{TestApp, report, spawn};
-use crate::websocket::{Ws, connect, hello_cursor, next, send};
+use crate::websocket::{Ws, connect, hello_cursor, next, next_frame, send};
 
 async fn watch(app: &TestApp, spec: ViewSpec) -> Ws {
     watch_as(app, spec, ViewEncoding::Json).await
@@ -36,12 +35,7 @@ async fn watch_as(app: &TestApp, spec: ViewSpec, encoding: ViewEncoding) -> Ws {
 /// The next binary frame (a deflated `view` message), as sent and inflated.
 async fn next_deflated(ws: &mut Ws) -> (Vec<u8>, String) {
     loop {
-        let frame = tokio::time::timeout(Duration::from_secs(10), ws.next())
-            .await
-            .expect("a message within 10 s")
-            .expect("stream open")
-            .expect("no websocket error");
-        if let Message::Binary(bytes) = frame {
+        if let Message::Binary(bytes) = next_frame(ws).await {
             let mut text = String::new();
             flate2::read::DeflateDecoder::new(&bytes[..])
                 .read_to_string(&mut text)
@@ -54,12 +48,7 @@ async fn next_deflated(ws: &mut Ws) -> (Vec<u8>, String) {
 /// The next `view` message as sent, text and parsed.
 async fn next_view_text(ws: &mut Ws) -> (String, ViewUpdate) {
     loop {
-        let frame = tokio::time::timeout(Duration::from_secs(10), ws.next())
-            .await
-            .expect("a message within 10 s")
-            .expect("stream open")
-            .expect("no websocket error");
-        if let Message::Text(text) = frame
+        if let Message::Text(text) = next_frame(ws).await
             && let Ok(ServerMessage::View { view }) = serde_json::from_str(text.as_str())
         {
             return (text.to_string(), *view);

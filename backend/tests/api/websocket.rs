@@ -26,15 +26,19 @@ pub async fn send(ws: &mut Ws, message: &ClientMessage) {
     ws.send(Message::Text(text.into())).await.expect("sent");
 }
 
+/// The next frame of any kind, within 10 s.
+pub async fn next_frame(ws: &mut Ws) -> Message {
+    tokio::time::timeout(Duration::from_secs(10), ws.next())
+        .await
+        .expect("a message within 10 s")
+        .expect("stream open")
+        .expect("no websocket error")
+}
+
 /// The next protocol message, skipping heartbeats and control frames.
 pub async fn next(ws: &mut Ws) -> ServerMessage {
     loop {
-        let frame = tokio::time::timeout(Duration::from_secs(10), ws.next())
-            .await
-            .expect("a message within 10 s")
-            .expect("stream open")
-            .expect("no websocket error");
-        if let Message::Text(text) = frame {
+        if let Message::Text(text) = next_frame(ws).await {
             match serde_json::from_str(text.as_str()).expect("a server message") {
                 ServerMessage::Heartbeat { .. } => continue,
                 message => return message,
