@@ -116,6 +116,7 @@ fn token_chart_draws_sixty_buckets_with_the_newest_partial() {
         to: pts[59].start + TimeDelta::seconds(5),
         resolution: Duration::from_secs(5),
         points: pts,
+        peak: Default::default(),
     };
     let markers = vec![Marker {
         count: 1,
@@ -152,6 +153,7 @@ fn token_trend_starts_at_the_first_bucket_with_data() {
         to: pts[59].start + TimeDelta::seconds(5),
         resolution: Duration::from_secs(5),
         points: pts,
+        peak: Default::default(),
     };
     let html =
         dioxus::ssr::render_element(rsx! { TokenBars { view, markers: vec![], offset: utc() } });
@@ -645,6 +647,7 @@ fn buckets_no_server_recorded_are_gaps_not_zero_bars() {
         to: pts[59].start + TimeDelta::seconds(5),
         resolution: Duration::from_secs(5),
         points: pts,
+        peak: Default::default(),
     };
     let html =
         dioxus::ssr::render_element(rsx! { TokenBars { view, markers: vec![], offset: utc() } });
@@ -803,6 +806,7 @@ fn spend_chart_stacks_each_bucket_by_model_in_dollars() {
         resolution: Duration::from_secs(5),
         from: pts[0].start,
         to: pts[11].start + TimeDelta::seconds(5),
+        peak: 0.0,
     };
     let plain = view.clone();
     let html = dioxus::ssr::render_element(rsx! {

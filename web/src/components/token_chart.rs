@@ -93,7 +93,7 @@ pub fn TokenBars(view: TokenView, markers: Vec<Marker>, offset: FixedOffset) -> 
         .points
         .iter()
         .map(|p| p.metrics.total_tokens as f64)
-        .fold(0.0, f64::max);
+        .fold(view.peak.tokens, f64::max);
     let (top, y_ticks) = value_ticks(max_tokens, 4);
     let slot = W / n as f64;
     let gap = (slot * 0.18).min(3.0);

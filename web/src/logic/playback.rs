@@ -11,6 +11,9 @@ pub struct Playback {
     pub from: Timestamp,
     pub to: Timestamp,
     pub position: Timestamp,
+    /// Where "play" from the end rewinds to: the first bucket with data,
+    /// so a replay never opens on an empty stretch.
+    pub start: Timestamp,
     pub playing: bool,
     pub speed: u32,
     /// Wall-clock milliseconds of the last tick while playing.
@@ -24,16 +27,25 @@ impl Playback {
             from,
             to: to.max(from),
             position: to.max(from),
+            start: from,
             playing: false,
             speed: 1,
             last_tick_ms: None,
         }
     }
 
-    /// Starts playing; from the start again when the playhead is at the end.
+    /// Rewinds to `first_data` (clamped to the range) instead of the range's start.
+    pub fn starting_at(mut self, first_data: Option<Timestamp>) -> Self {
+        if let Some(at) = first_data {
+            self.start = at.clamp(self.from, self.to);
+        }
+        self
+    }
+
+    /// Starts playing; from the first data again when the playhead is at the end.
     pub fn play(&mut self, now_ms: f64) {
         if self.position >= self.to {
-            self.position = self.from;
+            self.position = self.start;
         }
         self.playing = true;
         self.last_tick_ms = Some(now_ms);
@@ -145,6 +157,20 @@ mod tests {
         p.play(10.0);
         p.tick(1_010.0);
         assert_eq!(p.position, ts("2026-11-23T10:30:01Z"));
+    }
+
+    #[test]
+    fn play_from_the_end_rewinds_to_the_first_data() {
+        let mut p = hour().starting_at(Some(ts("2026-11-23T10:40:00Z")));
+        p.play(0.0);
+        assert_eq!(p.position, ts("2026-11-23T10:40:00Z"));
+        // Data before the range (or none) rewinds to the range's start.
+        let mut p = hour().starting_at(Some(ts("2026-11-23T09:00:00Z")));
+        p.play(0.0);
+        assert_eq!(p.position, p.from);
+        let mut p = hour().starting_at(None);
+        p.play(0.0);
+        assert_eq!(p.position, p.from);
     }
 
     #[test]

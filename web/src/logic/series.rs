@@ -109,6 +109,14 @@ impl Series {
         self.buckets.back().map(|b| b.start)
     }
 
+    /// Start of the oldest bucket with any calls: where a replay begins.
+    pub fn first_with_data(&self) -> Option<Timestamp> {
+        self.buckets
+            .iter()
+            .find(|b| b.totals.total_calls > 0)
+            .map(|b| b.start)
+    }
+
     /// Buckets whose start lies in `[from, to)`.
     pub fn range(&self, from: Timestamp, to: Timestamp) -> impl Iterator<Item = &Bucket> + Clone {
         self.buckets
@@ -361,6 +369,19 @@ pub(crate) mod tests {
             s.range(ts("2026-11-23T10:00:35Z"), ts("2026-11-23T10:00:45Z"))
                 .count(),
             2
+        );
+    }
+
+    #[test]
+    fn first_with_data_skips_empty_buckets() {
+        let mut h = history(1, "2026-11-23T10:00:00Z", 4, 60);
+        h.buckets[0].totals = Metrics::default();
+        h.buckets[1].totals = Metrics::default();
+        let s = Series::from_history(h, 5);
+        assert_eq!(s.first_with_data(), Some(ts("2026-11-23T10:02:00Z")));
+        assert_eq!(
+            Series::new(Duration::from_secs(60), 4).first_with_data(),
+            None
         );
     }
 }

@@ -113,11 +113,17 @@ pub struct SpendView {
     pub resolution: Duration,
     pub from: Timestamp,
     pub to: Timestamp,
+    /// The y-axis reaches at least this far (see `views::Peak`).
+    pub peak: f64,
 }
 
 impl SpendView {
+    /// How far the y-axis reaches: the tallest bar, or the range's peak.
     pub fn max_total(&self) -> f64 {
-        self.bars.iter().map(SpendBar::total).fold(0.0, f64::max)
+        self.bars
+            .iter()
+            .map(SpendBar::total)
+            .fold(self.peak, f64::max)
     }
 
     /// Cost over the chart's buckets.
@@ -207,6 +213,7 @@ pub fn spend_view(
         resolution,
         from,
         to,
+        peak: 0.0,
     }
 }
 

@@ -80,6 +80,25 @@ pub struct TokenView {
     pub resolution: Duration,
     pub from: Timestamp,
     pub to: Timestamp,
+    /// The charts' y-axes reach at least this far: in a replay, the peaks of
+    /// the whole range, so the axis holds still while the playhead moves.
+    pub peak: Peak,
+}
+
+/// The largest bucket of a chart's range, in tokens and in cost.
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+pub struct Peak {
+    pub tokens: f64,
+    pub cost: f64,
+}
+
+impl Peak {
+    fn of(points: &[TokenPoint]) -> Peak {
+        points.iter().fold(Peak::default(), |p, t| Peak {
+            tokens: p.tokens.max(t.metrics.total_tokens as f64),
+            cost: p.cost.max(t.metrics.total_cost),
+        })
+    }
 }
 
 pub fn tokens(source: &Source) -> Option<TokenView> {
@@ -89,14 +108,9 @@ pub fn tokens(source: &Source) -> Option<TokenView> {
 /// The spend chart: the token chart's buckets, their cost split by model.
 pub fn spend(source: &Source, stack: StackBy) -> Option<SpendView> {
     let (series, v) = charted(source)?;
-    Some(spend_view(
-        series,
-        &v.points,
-        stack,
-        v.resolution,
-        v.from,
-        v.to,
-    ))
+    let mut view = spend_view(series, &v.points, stack, v.resolution, v.from, v.to);
+    view.peak = v.peak.cost;
+    Some(view)
 }
 
 /// The charts' buckets and the series they come from.
@@ -114,6 +128,7 @@ fn charted<'a>(source: &Source<'a>) -> Option<(&'a Series, TokenView)> {
             let from = points.first()?.start;
             let to = points.last()?.start + TimeDelta::milliseconds(step.as_millis() as i64);
             let view = TokenView {
+                peak: Peak::of(&points),
                 points,
                 resolution: step,
                 from,
@@ -134,6 +149,7 @@ fn charted<'a>(source: &Source<'a>) -> Option<(&'a Series, TokenView)> {
             let count = ((last - first).num_milliseconds() / step_ms + 1).max(1) as usize;
             let points = token_points(series, last, count, Some(playhead));
             let view = TokenView {
+                peak: Peak::of(&token_points(series, last, count, None)),
                 points,
                 resolution: step,
                 from: first,

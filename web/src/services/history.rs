@@ -22,7 +22,7 @@ pub async fn load(settings: Settings) {
             let (from, to) = (response.from, response.to);
             let capacity = response.buckets.len() + 1;
             let series = Series::from_history(response, capacity);
-            *PLAYBACK.write() = Some(Playback::new(from, to));
+            *PLAYBACK.write() = Some(Playback::new(from, to).starting_at(series.first_with_data()));
             *HISTORY.write() = History::Loaded { series, from, to };
         }
         Err(e) => *HISTORY.write() = History::Failed(format!("Could not load history: {e}.")),
