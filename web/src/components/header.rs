@@ -1,5 +1,5 @@
-//! The header: product name, connection state, data age and (except on the
-//! wall) the controls.
+//! The header: product name, connection state, data age and the controls
+//! (on the wall, a clock instead).
 
 use dioxus::prelude::*;
 
@@ -7,6 +7,7 @@ use crate::components::connection_indicator::ConnectionIndicator;
 use crate::components::data_age::DataAge;
 use crate::components::poll_controls::PollControls;
 use crate::components::theme_toggle::ThemeToggle;
+use crate::components::wall_clock::WallClock;
 use crate::components::window_controls::WindowControls;
 use crate::components::zone_toggle::ZoneToggle;
 use crate::state::{ACCESS, SETTINGS};
@@ -22,7 +23,9 @@ pub fn Header(on_sign_out: EventHandler<()>) -> Element {
                 ConnectionIndicator {}
                 DataAge {}
             }
-            if !wall {
+            if wall {
+                WallClock {}
+            } else {
                 nav { class: "controls", "aria-label": "Dashboard controls",
                     WindowControls {}
                     PollControls {}

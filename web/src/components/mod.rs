@@ -27,5 +27,6 @@ pub mod spend_chart;
 pub mod theme_toggle;
 pub mod token_chart;
 pub mod top_customers;
+pub mod wall_clock;
 pub mod window_controls;
 pub mod zone_toggle;
