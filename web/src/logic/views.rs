@@ -13,7 +13,7 @@ use super::aggregate::{
     peak_rate_per_hour, rate_per_hour, rate_span, token_points,
 };
 use super::ranking::spend_ranks;
-use super::series::Series;
+use super::series::{Bucket, Series};
 use super::spend::{SpendView, StackBy, spend_view};
 use super::store::{LIVE_CHART_BUCKETS, LiveView, MetricStore, RANKS_COMPARED_OVER};
 
@@ -93,10 +93,10 @@ pub struct Peak {
 }
 
 impl Peak {
-    fn of(points: &[TokenPoint]) -> Peak {
-        points.iter().fold(Peak::default(), |p, t| Peak {
-            tokens: p.tokens.max(t.metrics.total_tokens as f64),
-            cost: p.cost.max(t.metrics.total_cost),
+    fn over<'b>(buckets: impl Iterator<Item = &'b Bucket>) -> Peak {
+        buckets.fold(Peak::default(), |p, b| Peak {
+            tokens: p.tokens.max(b.totals.total_tokens as f64),
+            cost: p.cost.max(b.totals.total_cost),
         })
     }
 }
@@ -127,8 +127,9 @@ fn charted<'a>(source: &Source<'a>) -> Option<(&'a Series, TokenView)> {
             let step = fine.resolution();
             let from = points.first()?.start;
             let to = points.last()?.start + TimeDelta::milliseconds(step.as_millis() as i64);
+            // Live charts scale to their own bars.
             let view = TokenView {
-                peak: Peak::of(&points),
+                peak: Peak::default(),
                 points,
                 resolution: step,
                 from,
@@ -149,7 +150,7 @@ fn charted<'a>(source: &Source<'a>) -> Option<(&'a Series, TokenView)> {
             let count = ((last - first).num_milliseconds() / step_ms + 1).max(1) as usize;
             let points = token_points(series, last, count, Some(playhead));
             let view = TokenView {
-                peak: Peak::of(&token_points(series, last, count, None)),
+                peak: Peak::over(series.range(first, last + TimeDelta::milliseconds(step_ms))),
                 points,
                 resolution: step,
                 from: first,
